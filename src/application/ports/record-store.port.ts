@@ -1,0 +1,34 @@
+import type { Row } from '../../domain/schema/column';
+import type { AviaryTableName } from '../../domain/schema/aviary-schema';
+
+/** Rows where `column` is one of `values` (e.g. user_id in a selection). */
+export interface RowFilter {
+  readonly column: string;
+  readonly in: readonly string[];
+}
+
+export interface RecordReader {
+  count(table: AviaryTableName, filter?: RowFilter): Promise<number>;
+  /**
+   * Every row of the table (or the filtered rows) in primary-key order, values normalised to the
+   * archive's JSON types (SPEC §4). Reads in batches; never holds the whole table.
+   */
+  stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row>;
+}
+
+export interface RecordWriter extends RecordReader {
+  /** Inserts rows given in archive form; absent columns take their defaults. */
+  insert(table: AviaryTableName, rows: readonly Row[]): Promise<void>;
+  /** Deletes matching rows (all rows without a filter); returns how many. */
+  delete(table: AviaryTableName, filter?: RowFilter): Promise<number>;
+}
+
+/** The Aviary tables, as seen by backup, validation and restore. */
+export interface RecordStore {
+  /** `sqlite`, `postgres` or a plugin's kind; goes into an archive's `database_type`. */
+  readonly kind: string;
+  /** Runs `work` against one consistent snapshot of the database. */
+  readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,41 @@
+/**
+ * The Aviary schema described as data. It is the single source for the database migrations,
+ * the record stores' value normalisation and the archive validation.
+ */
+export type ColumnType = 'uuid' | 'string' | 'text' | 'int' | 'bigint' | 'float' | 'bool' | 'time';
+
+export type ArchiveValue = string | number | boolean | null;
+/** A row as it appears in an archive's table file: column name → JSON value. */
+export type Row = Record<string, ArchiveValue>;
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly nullable?: boolean;
+  /** Value used when a row omits the column. `now` means the time of writing. */
+  readonly default?: ArchiveValue | 'now';
+  /** Max length for `string` columns. */
+  readonly length?: number;
+  readonly unique?: boolean;
+  readonly index?: boolean;
+}
+
+export interface ForeignKeyDef {
+  readonly column: string;
+  readonly references: string;
+  readonly onDelete: 'cascade' | 'no action';
+}
+
+export interface TableDef {
+  readonly name: string;
+  readonly primaryKey: string;
+  readonly columns: readonly ColumnDef[];
+  readonly foreignKeys: readonly ForeignKeyDef[];
+  readonly uniques: readonly (readonly string[])[];
+  /** Column that ties a row to a user, for selective backup and restore. */
+  readonly userColumn?: string;
+}
+
+export function column(name: string, type: ColumnType, extra: Omit<ColumnDef, 'name' | 'type'> = {}): ColumnDef {
+  return { name, type, ...extra };
+}

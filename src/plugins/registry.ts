@@ -1,0 +1,123 @@
+import type { ZodError } from 'zod';
+import type { AviaryPlugin, DatabaseDefinition, Env, PluginApi, StorageDefinition } from './plugin-api';
+
+export class PluginRegistrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PluginRegistrationError';
+  }
+}
+
+type Role = 'database' | 'storage';
+
+export interface ResolvedBackend<D> {
+  readonly kind: string;
+  readonly definition: D;
+  readonly options: unknown;
+}
+
+const KIND = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** Holds the backend kinds that plugins registered; resolves a configured kind and its options. */
+export class PluginRegistry implements PluginApi {
+  private readonly databases = new Map<string, DatabaseDefinition>();
+  private readonly storages = new Map<string, StorageDefinition>();
+  private readonly owners = new Map<string, string>();
+  private currentPlugin = '(direct)';
+
+  use(plugin: AviaryPlugin): this {
+    const previous = this.currentPlugin;
+    this.currentPlugin = plugin.name;
+    try {
+      plugin.register(this);
+    } finally {
+      this.currentPlugin = previous;
+    }
+    return this;
+  }
+
+  registerDatabase<O>(kind: string, definition: DatabaseDefinition<O>): void {
+    this.add('database', this.databases, kind, definition);
+  }
+
+  registerStorage<O>(kind: string, definition: StorageDefinition<O>): void {
+    this.add('storage', this.storages, kind, definition);
+  }
+
+  databaseKinds(): string[] {
+    return [...this.databases.keys()];
+  }
+
+  storageKinds(): string[] {
+    return [...this.storages.keys()];
+  }
+
+  /** Validates the configured kind and options; returns problems instead of throwing. */
+  resolveDatabase(kind: string, env: Env, dataDir: string, explicit?: unknown) {
+    return this.resolve('database', 'DB_TYPE', this.databases, kind, env, dataDir, explicit);
+  }
+
+  resolveStorage(kind: string, env: Env, dataDir: string, explicit?: unknown) {
+    return this.resolve('storage', 'STORAGE_BACKEND', this.storages, kind, env, dataDir, explicit);
+  }
+
+  private add<D>(role: Role, map: Map<string, D>, kind: string, definition: D): void {
+    if (!KIND.test(kind)) {
+      throw new PluginRegistrationError(
+        `Plugin "${this.currentPlugin}" tried to register ${role} kind ${JSON.stringify(kind)}: ` +
+          'kinds are lowercase letters, digits, "-" and "_", starting with a letter',
+      );
+    }
+    const ownerKey = `${role}:${kind}`;
+    if (map.has(kind)) {
+      throw new PluginRegistrationError(
+        `Plugin "${this.currentPlugin}" tried to register ${role} kind "${kind}", ` +
+          `already registered by plugin "${this.owners.get(ownerKey)}"`,
+      );
+    }
+    const def = definition as { optionsSchema?: unknown; create?: unknown };
+    if (!def || typeof def.create !== 'function' || !def.optionsSchema) {
+      throw new PluginRegistrationError(
+        `Plugin "${this.currentPlugin}" registered ${role} kind "${kind}" without optionsSchema and create()`,
+      );
+    }
+    map.set(kind, definition);
+    this.owners.set(ownerKey, this.currentPlugin);
+  }
+
+  private resolve<D extends DatabaseDefinition | StorageDefinition>(
+    role: Role,
+    variable: string,
+    map: Map<string, D>,
+    kind: string,
+    env: Env,
+    dataDir: string,
+    explicit: unknown,
+  ): { ok: true; backend: ResolvedBackend<D> } | { ok: false; problems: string[] } {
+    const definition = map.get(kind);
+    if (!definition) {
+      const known = [...map.keys()].join(', ') || 'none';
+      return { ok: false, problems: [`${variable}: unknown ${role} kind "${kind}" (registered: ${known})`] };
+    }
+    const raw = explicit ?? definition.optionsFromEnv?.(env, dataDir) ?? {};
+    const parsed = definition.optionsSchema.safeParse(raw);
+    if (!parsed.success) {
+      const names = explicit === undefined ? definition.envNames : undefined;
+      return { ok: false, problems: formatZodProblems(parsed.error, `${role} "${kind}"`, names) };
+    }
+    return { ok: true, backend: { kind, definition, options: parsed.data } };
+  }
+}
+
+export function formatZodProblems(
+  error: ZodError,
+  where: string,
+  envNames?: Readonly<Record<string, string>>,
+): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    const variable = envNames?.[String(issue.path[0])];
+    const subject = variable ?? `${where}${path ? ` option ${path}` : ''}`;
+    return `${subject}: ${issue.message}${variable ? ` (${where})` : ''}`;
+  });
+}
