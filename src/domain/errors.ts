@@ -9,6 +9,7 @@ export type ErrorCategory =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'rate_limited'
   | 'integrity'
   | 'unavailable'
   | 'internal';

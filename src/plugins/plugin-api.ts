@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { ZodType, ZodTypeDef } from 'zod';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { Logger } from '../application/ports/system.port';
@@ -18,7 +18,7 @@ export interface PluginContext {
  */
 export interface BackendDefinition<Options, Backend> {
   readonly description?: string;
-  readonly optionsSchema: ZodType<Options>;
+  readonly optionsSchema: ZodType<Options, ZodTypeDef, unknown>;
   /** Raw options read from the environment (SPEC §1 names); validated afterwards. */
   optionsFromEnv?(env: Env, dataDir: string): unknown;
   /** Option name → environment variable, so start-up errors name the variable an operator sets. */

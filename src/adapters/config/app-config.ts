@@ -1,0 +1,197 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { Env } from '../../plugins/plugin-api';
+import type { PluginRegistry } from '../../plugins/registry';
+
+/** Validated configuration of one service instance (SPEC §1). */
+export interface AppConfig {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly multiUser: boolean;
+  readonly allowInsecureCookies: boolean;
+  readonly database: { readonly kind: string; readonly options: unknown };
+  readonly storage: { readonly kind: string; readonly options: unknown };
+  readonly auth: {
+    readonly username?: string;
+    readonly password?: string;
+    readonly adminEmail?: string;
+    readonly apiKey?: string;
+    readonly jwtSecret?: string;
+    readonly sessionHours: number;
+    readonly maxFailedLogins: number;
+    readonly failedLoginWindowMinutes: number;
+  };
+  readonly rmapiConfigPath: string;
+  readonly pdfDir: string;
+  readonly maxRestoreUploadBytes: number;
+  readonly backup: {
+    readonly schedule?: string;
+    readonly retentionCount: number;
+    readonly retentionDays?: number;
+  };
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off', ''];
+
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const t = v.trim().toLowerCase();
+      if (TRUE.includes(t)) return true;
+      if (FALSE.includes(t)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true/false (or 1/0, yes/no), got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      if (!/^\d+$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return Number(v);
+    });
+
+const UNITS: Record<string, number> = {
+  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
+  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+};
+
+export function parseByteSize(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  if (!m) return null;
+  const unit = UNITS[m[2].toLowerCase()];
+  if (unit === undefined) return null;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+const byteSize = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = parseByteSize(v);
+      if (n === null || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a size such as 500MB or 10GiB, got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const CoreEnv = z.object({
+  PORT: integer(8000, 0, 65535),
+  MULTI_USER: flag(true),
+  ALLOW_INSECURE: flag(false),
+  AUTH_USERNAME: optionalText,
+  AUTH_PASSWORD: optionalText,
+  ADMIN_EMAIL: optionalText.refine((v) => v === undefined || /^[^@\s]+@[^@\s]+$/.test(v), 'expected an email address'),
+  API_KEY: optionalText,
+  JWT_SECRET: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  SESSION_HOURS: integer(24, 1, 24 * 365),
+  LOGIN_MAX_FAILURES: integer(10, 1, 10_000),
+  LOGIN_WINDOW_MINUTES: integer(15, 1, 24 * 60),
+  RMAPI_CONFIG_PATH: optionalText,
+  PDF_DIR: optionalText,
+  MAX_RESTORE_UPLOAD_BYTES: byteSize(10 * 1024 ** 3),
+  BACKUP_SCHEDULE: optionalText,
+  BACKUP_RETENTION_COUNT: integer(10, 0, 100_000),
+  BACKUP_RETENTION_DAYS: integer(0, 0, 100_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
+});
+
+export interface ConfigOverrides {
+  /** Explicit backend options (embedding); when absent they are read from the environment. */
+  readonly database?: { kind: string; options?: unknown };
+  readonly storage?: { kind: string; options?: unknown };
+}
+
+/**
+ * Reads and validates the whole configuration once. Every problem (core variables and every
+ * backend's options) is collected and thrown together as a ConfigError.
+ */
+export function loadConfig(env: Env, registry: PluginRegistry, overrides: ConfigOverrides = {}, cwd = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const dataDir = resolve(cwd, env.DATA_DIR?.trim() || './data');
+  const parsed = CoreEnv.safeParse(env);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const core = parsed.success ? parsed.data : undefined;
+
+  // Resolved even when other variables are wrong, so their problems are reported in the same run.
+  const dbKind = overrides.database?.kind ?? (env.DB_TYPE?.trim().toLowerCase() || 'sqlite');
+  const storageKind = overrides.storage?.kind ?? (env.STORAGE_BACKEND?.trim().toLowerCase() || 'filesystem');
+  const db = registry.resolveDatabase(dbKind, env, dataDir, overrides.database?.options);
+  if (!db.ok) problems.push(...db.problems);
+  const storage = registry.resolveStorage(storageKind, env, dataDir, overrides.storage?.options);
+  if (!storage.ok) problems.push(...storage.problems);
+
+  const present = (name: string) => (env[name]?.trim() ?? '') !== '';
+  if (present('AUTH_USERNAME') !== present('AUTH_PASSWORD')) {
+    problems.push('AUTH_USERNAME and AUTH_PASSWORD: set both or neither');
+  }
+  const schedule = env.BACKUP_SCHEDULE?.trim();
+  if (schedule && !isSchedule(schedule)) {
+    problems.push(`BACKUP_SCHEDULE: expected a 5-field cron expression or @daily/@hourly/@weekly, got ${JSON.stringify(schedule)}`);
+  }
+  if (problems.length > 0 || !core || !db.ok || !storage.ok) throw new ConfigError(problems);
+
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
+  return {
+    port: core.PORT,
+    dataDir,
+    multiUser: core.MULTI_USER,
+    allowInsecureCookies: core.ALLOW_INSECURE,
+    database: { kind: db.backend.kind, options: db.backend.options },
+    storage: { kind: storage.backend.kind, options: storage.backend.options },
+    auth: {
+      username: core.AUTH_USERNAME,
+      password: core.AUTH_PASSWORD,
+      adminEmail: core.ADMIN_EMAIL,
+      apiKey: core.API_KEY,
+      jwtSecret: core.JWT_SECRET,
+      sessionHours: core.SESSION_HOURS,
+      maxFailedLogins: core.LOGIN_MAX_FAILURES,
+      failedLoginWindowMinutes: core.LOGIN_WINDOW_MINUTES,
+    },
+    rmapiConfigPath: absolute(core.RMAPI_CONFIG_PATH ?? join(homedir(), '.config', 'rmapi', 'rmapi.conf')),
+    pdfDir: absolute(core.PDF_DIR ?? join(dataDir, 'pdfs')),
+    maxRestoreUploadBytes: core.MAX_RESTORE_UPLOAD_BYTES,
+    backup: {
+      schedule: core.BACKUP_SCHEDULE,
+      retentionCount: core.BACKUP_RETENTION_COUNT,
+      retentionDays: core.BACKUP_RETENTION_DAYS || undefined,
+    },
+    logLevel: core.LOG_LEVEL,
+  };
+}
+
+/** Cron syntax check only; the scheduler (a later issue) interprets it. */
+function isSchedule(text: string): boolean {
+  if (/^@(hourly|daily|weekly|monthly)$/.test(text.trim())) return true;
+  const fields = text.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((f) => /^[\d*,\-/]+$/.test(f));
+}

@@ -1,0 +1,100 @@
+import type { Knex } from '@mikro-orm/knex';
+import type { Row, TableDef } from '../../domain/schema/column';
+import { tableDef, type AviaryTableName } from '../../domain/schema/aviary-schema';
+import { isUuid } from '../../domain/schema/values';
+import { InvalidInputError } from '../../domain/errors';
+import type { RecordWriter, RowFilter } from '../../application/ports/record-store.port';
+import type { Engine } from './engine';
+import { guarded } from './driver-errors';
+import { decodeRow, encodeRow, normaliseRow } from './value-codec';
+
+/** Rows per keyset page when streaming a table. */
+export const STREAM_BATCH_SIZE = 1000;
+
+/** Counters that let tests prove streaming reads in pages. */
+export interface StoreStats {
+  streamBatches: number;
+}
+
+/**
+ * Reader and writer over one knex transaction. Valid only while the transaction is open, i.e.
+ * inside the `readSnapshot` / `writeTransaction` callback that received it. One connection: await
+ * each call before the next (calls between the pages of a stream are fine; Promise.all is not).
+ */
+export class KnexRecordAccess implements RecordWriter {
+  constructor(
+    private readonly db: Knex.Transaction,
+    private readonly engine: Engine,
+    private readonly stats: StoreStats,
+  ) {}
+
+  async count(table: AviaryTableName, filter?: RowFilter): Promise<number> {
+    const def = definition(table);
+    const query = this.filtered(def, filter).count({ n: '*' });
+    const [row] = await guarded(this.engine, () => query, `count ${table}`);
+    return Number((row as { n: unknown }).n);
+  }
+
+  /** Keyset pagination on the primary key: each page is one query, nothing else is held. */
+  async *stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row> {
+    const def = definition(table);
+    const key = this.keyExpression(def);
+    const columns = def.columns.map((c) => c.name);
+    let after: unknown;
+    for (;;) {
+      const query = this.filtered(def, filter).select(columns).orderByRaw(key).limit(STREAM_BATCH_SIZE);
+      if (after !== undefined) query.whereRaw(`${key} > ?`, [after as Knex.Value]);
+      const page = (await guarded(this.engine, () => query, `read ${table}`)) as Record<string, unknown>[];
+      this.stats.streamBatches += 1;
+      for (const raw of page) yield decodeRow(def, raw);
+      if (page.length < STREAM_BATCH_SIZE) return;
+      after = page[page.length - 1][def.primaryKey];
+    }
+  }
+
+  async insert(table: AviaryTableName, rows: readonly Row[]): Promise<void> {
+    const def = definition(table);
+    const now = new Date();
+    const perStatement = Math.max(
+      1,
+      Math.min(this.engine.maxInsertRows, Math.floor(this.engine.maxBindings / def.columns.length)),
+    );
+    for (let start = 0; start < rows.length; start += perStatement) {
+      const chunk = rows
+        .slice(start, start + perStatement)
+        .map((row) => encodeRow(def, normaliseRow(def, row, now), this.engine.dialect));
+      await guarded(this.engine, () => this.db(def.name).insert(chunk), `insert into ${table}`);
+    }
+  }
+
+  async delete(table: AviaryTableName, filter?: RowFilter): Promise<number> {
+    const def = definition(table);
+    const deleted = await guarded(this.engine, () => this.filtered(def, filter).delete(), `delete from ${table}`);
+    return Number(deleted);
+  }
+
+  private filtered(def: TableDef, filter: RowFilter | undefined): Knex.QueryBuilder {
+    const query = this.db(def.name);
+    if (!filter) return query;
+    const col = def.columns.find((c) => c.name === filter.column);
+    if (!col) {
+      throw new InvalidInputError('unknown_column', `${def.name} has no column ${filter.column} to filter on`);
+    }
+    // A UUID column cannot hold anything else; PostgreSQL would reject the comparison outright.
+    const values = col.type === 'uuid' ? filter.in.filter(isUuid).map((v) => v.toLowerCase()) : [...filter.in];
+    return values.length === 0 ? query.whereRaw('1 = 0') : query.whereIn(col.name, values);
+  }
+
+  /** Primary-key order must be identical on both engines: bytewise ("C") for text keys on PostgreSQL. */
+  private keyExpression(def: TableDef): string {
+    const col = def.columns.find((c) => c.name === def.primaryKey)!;
+    const quoted = `"${col.name}"`;
+    return this.engine.dialect === 'postgres' && col.type !== 'uuid' ? `${quoted} collate "C"` : quoted;
+  }
+}
+
+function definition(table: AviaryTableName): TableDef {
+  const def = tableDef(table);
+  if (!def) throw new InvalidInputError('unknown_table', `Unknown table ${String(table)}`);
+  return def;
+}

@@ -1,0 +1,92 @@
+import { MikroORM, type Options } from '@mikro-orm/core';
+import type { AbstractSqlDriver, Knex } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
+import type { DatabaseBackend } from '../../application/ports/database.port';
+import type { Logger } from '../../application/ports/system.port';
+import { DEFAULT_SYSTEM_SETTINGS, systemSettings } from '../../domain/schema/aviary-schema';
+import type { Engine } from './engine';
+import { guarded } from './driver-errors';
+import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/migration-list';
+import { MikroOrmAccountStore } from './mikro-orm.account-store';
+import { MikroOrmRecordStore } from './mikro-orm.record-store';
+import type { StoreStats } from './knex.record-access';
+import { postgresEngine, type PostgresOptions } from './postgres.engine';
+import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
+import { encodeRow, normaliseRow } from './value-codec';
+
+export type MikroOrmDatabaseOptions = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgres' } & PostgresOptions);
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** One MikroORM-backed implementation for both engines; nothing connects until first use. */
+export async function createMikroOrmDatabase(options: MikroOrmDatabaseOptions, logger = silent): Promise<MikroOrmDatabase> {
+  const engine = options.kind === 'sqlite' ? sqliteEngine(options) : postgresEngine(options);
+  await engine.prepare();
+  const orm = MikroORM.initSync<AbstractSqlDriver>({
+    ...engine.ormOptions(),
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: {
+      tableName: MIGRATIONS_TABLE,
+      migrationsList: MIGRATIONS,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    logger: (message: string) => logger.debug(message),
+  } as Options<AbstractSqlDriver>);
+  return new MikroOrmDatabase(orm, engine);
+}
+
+export class MikroOrmDatabase implements DatabaseBackend {
+  readonly kind: string;
+  readonly records: MikroOrmRecordStore;
+  readonly accounts: MikroOrmAccountStore;
+  /** Diagnostics, e.g. how many keyset pages streams have read. */
+  readonly stats: StoreStats = { streamBatches: 0 };
+  /** The knex of the ORM, for adapters of service tables (jobs, uploads) added by later migrations. */
+  readonly knex: Knex;
+
+  constructor(
+    readonly orm: MikroORM<AbstractSqlDriver>,
+    private readonly engine: Engine,
+  ) {
+    this.kind = engine.kind;
+    this.knex = orm.em.getKnex();
+    this.records = new MikroOrmRecordStore(this.knex, engine, this.stats);
+    this.accounts = new MikroOrmAccountStore(this.knex, engine);
+  }
+
+  /** Applies pending migrations, then adds missing default settings without touching existing ones. */
+  migrate(): Promise<{ applied: string[] }> {
+    return guarded(this.engine, () =>
+      this.engine.exclusive(this.knex, async () => {
+        const applied = await this.orm.getMigrator().up();
+        await this.seedSettings();
+        return { applied: applied.map((m) => m.name) };
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await guarded(this.engine, () => this.knex.raw('select 1'));
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.engine.close();
+    } finally {
+      await this.orm.close(true);
+    }
+  }
+
+  private async seedSettings(): Promise<void> {
+    const now = new Date();
+    const rows = DEFAULT_SYSTEM_SETTINGS.map((s) =>
+      encodeRow(systemSettings, normaliseRow(systemSettings, { ...s }, now), this.engine.dialect),
+    );
+    await this.knex(systemSettings.name).insert(rows).onConflict('key').ignore();
+  }
+}

@@ -1,0 +1,49 @@
+import type { Knex } from '@mikro-orm/knex';
+import type { RecordReader, RecordStore, RecordWriter } from '../../application/ports/record-store.port';
+import type { Engine } from './engine';
+import { translateDriverError } from './driver-errors';
+import { KnexRecordAccess, type StoreStats } from './knex.record-access';
+
+type Body<T> = (trx: Knex.Transaction) => Promise<T>;
+
+/** RecordStore over the knex of a MikroORM instance; snapshot semantics come from the engine. */
+export class MikroOrmRecordStore implements RecordStore {
+  readonly kind: string;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly engine: Engine,
+    private readonly stats: StoreStats,
+  ) {
+    this.kind = engine.kind;
+  }
+
+  readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T> {
+    return this.run((body: Body<T>) => this.engine.snapshot(this.knex, body), work);
+  }
+
+  /** knex commits when `work` resolves and rolls back (rethrowing) when it rejects. */
+  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T> {
+    return this.run((body: Body<T>) => this.knex.transaction(body), work);
+  }
+
+  /**
+   * Errors of the transaction itself (begin, commit) are translated; errors thrown by `work` pass
+   * through untouched, so e.g. a storage ENOENT is never mistaken for an unreachable database.
+   */
+  private async run<T>(open: (body: Body<T>) => Promise<T>, work: (access: RecordWriter) => Promise<T>): Promise<T> {
+    let fromWork = false;
+    try {
+      return await open(async (trx) => {
+        try {
+          return await work(new KnexRecordAccess(trx, this.engine, this.stats));
+        } catch (error) {
+          fromWork = true;
+          throw error;
+        }
+      });
+    } catch (error) {
+      throw fromWork ? error : translateDriverError(error, this.engine);
+    }
+  }
+}

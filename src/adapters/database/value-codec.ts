@@ -1,0 +1,67 @@
+import type { ArchiveValue, ColumnDef, Row, TableDef } from '../../domain/schema/column';
+import { coerceValue, columnDefault } from '../../domain/schema/values';
+import { DomainError, InvalidInputError } from '../../domain/errors';
+import type { Dialect } from './engine';
+
+/**
+ * Database values ⇄ canonical archive values. Both engines decode through `coerceValue`, so a
+ * row streamed from SQLite and the same row streamed from PostgreSQL are deep-equal.
+ */
+
+/** A row as the driver returned it → archive form. A value that cannot be read is an integrity error. */
+export function decodeRow(table: TableDef, raw: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const col of table.columns) {
+    const result = coerceValue(col, raw[col.name]);
+    if (!result.ok) {
+      throw new DomainError(
+        'integrity',
+        'database_value_invalid',
+        `${table.name}.${col.name} of row ${String(raw[table.primaryKey])} cannot be read: ${result.problem}`,
+        { table: table.name, column: col.name, primaryKey: raw[table.primaryKey] },
+      );
+    }
+    row[col.name] = result.value;
+  }
+  return row;
+}
+
+/** An archive row → every column present and canonical; absent columns take their defaults. */
+export function normaliseRow(table: TableDef, input: Row, now: Date): Row {
+  const pk = input[table.primaryKey];
+  const where = `${table.name} row ${pk === undefined ? '(no primary key)' : JSON.stringify(pk)}`;
+  for (const key of Object.keys(input)) {
+    if (!table.columns.some((c) => c.name === key)) {
+      throw new InvalidInputError('unknown_column', `${where}: unknown column ${key}`, { table: table.name, column: key });
+    }
+  }
+  const row: Row = {};
+  for (const col of table.columns) {
+    const given = Object.prototype.hasOwnProperty.call(input, col.name) ? input[col.name] : undefined;
+    const result = coerceValue(col, given === undefined ? columnDefault(col, now) : given);
+    if (!result.ok) {
+      throw new InvalidInputError('invalid_value', `${where}: ${result.problem} (column ${col.name})`, {
+        table: table.name,
+        column: col.name,
+        primaryKey: pk ?? null,
+      });
+    }
+    row[col.name] = result.value;
+  }
+  return row;
+}
+
+/** A canonical row → the values the engine stores. */
+export function encodeRow(table: TableDef, row: Row, dialect: Dialect): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const col of table.columns) out[col.name] = encodeValue(col, row[col.name] ?? null, dialect);
+  return out;
+}
+
+export function encodeValue(col: ColumnDef, value: ArchiveValue, dialect: Dialect): unknown {
+  if (value === null) return null;
+  if (col.type === 'bool' && dialect === 'sqlite') return value ? 1 : 0;
+  // timestamptz keeps microseconds and would round the rest; truncating is predictable.
+  if (col.type === 'time' && dialect === 'postgres') return String(value).replace(/(\.\d{6})\d+Z$/, '$1Z');
+  return value;
+}

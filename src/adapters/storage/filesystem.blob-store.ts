@@ -1,0 +1,291 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, type Dirent, type WriteStream } from 'node:fs';
+import { access, constants, mkdir, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { addAbortSignal } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type {
+  BlobInfo, BlobStore, ByteStream, GetOptions, ListOptions, ListPage, PutOptions,
+} from '../../application/ports/blob-store.port';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
+import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
+
+/** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
+export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
+const MAX_PAGE = 1000;
+
+export interface FilesystemBlobStoreOptions {
+  /** Absolute directory; key K lives at `${root}/K` (SPEC §3). */
+  readonly root: string;
+}
+
+/** Key K at `${root}/K`. Writes go to a temp file then `rename`, so readers never see half a file. */
+export class FilesystemBlobStore implements BlobStore {
+  readonly kind = 'filesystem';
+  readonly root: string;
+  private readonly tempDir: string;
+
+  constructor(options: FilesystemBlobStoreOptions) {
+    if (!isAbsolute(options.root)) throw new InvalidInputError('invalid_storage_root', `Storage root must be absolute: ${options.root}`);
+    this.root = resolve(options.root);
+    this.tempDir = join(this.root, FILESYSTEM_TEMP_DIR);
+    try {
+      mkdirSync(this.root, { recursive: true });
+    } catch {
+      // ping() reports it with a proper message.
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      if (!(await stat(this.root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      await access(this.root, constants.W_OK);
+    } catch (error) {
+      throw new UnavailableError('storage_unavailable',
+        `Filesystem storage at ${this.root} is not a writable directory (${codeOf(error) ?? String(error)}): check DATA_DIR and its permissions`);
+    }
+  }
+
+  async put(key: string, body: ByteStream, options: PutOptions = {}): Promise<BlobInfo> {
+    const target = this.pathOf(key);
+    options.signal?.throwIfAborted();
+    await mkdir(this.tempDir, { recursive: true }).catch((error) => { throw this.translate(error, key, 'write'); });
+    const temp = join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
+    let out: WriteStream | undefined;
+    try {
+      out = createWriteStream(temp, { flags: 'wx' });
+      await pipeline(body, out, { signal: options.signal });
+      if (options.size !== undefined && out.bytesWritten !== options.size) {
+        throw new DomainError('integrity', 'blob_size_mismatch',
+          `Body of ${JSON.stringify(key)} had ${out.bytesWritten} bytes, ${options.size} were declared`);
+      }
+      await this.renameInto(temp, target);
+    } catch (error) {
+      // A stream destroyed before its open() finished still creates the file: wait for close, then remove.
+      if (out && !out.closed) await once(out, 'close').catch(() => undefined);
+      await rm(temp, { force: true });
+      throw this.translate(error, key, 'write');
+    }
+    return toInfo(key, await stat(target));
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<ByteStream> {
+    const path = this.pathOf(key);
+    const handle = await open(path, 'r').catch((error) => { throw this.translate(error, key); });
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw notFound(key);
+      const { start, end } = checkRange(options, info.size);
+      const stream = handle.createReadStream({ start, end, autoClose: true });
+      return options.signal ? addAbortSignal(options.signal, stream) : stream;
+    } catch (error) {
+      await handle.close();
+      throw this.translate(error, key);
+    }
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    const path = this.pathOf(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? toInfo(key, info) : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.translate(error, key);
+    }
+  }
+
+  async listPage(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    assertValidPrefix(prefix);
+    const limit = pageLimit(options.limit);
+    const items: BlobInfo[] = [];
+    let more = false;
+    for await (const entry of this.walk(prefix, options.cursor)) {
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      const info = await stat(entry.path).catch(() => null); // deleted meanwhile: not listed
+      if (info?.isFile()) items.push(toInfo(entry.key, info));
+    }
+    return more ? { items, cursor: items[items.length - 1].key } : { items };
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (isMissing(error) || codeOf(error) === 'EISDIR') return; // a directory is not an object
+      throw this.translate(error, key);
+    }
+    await this.pruneUpwards(dirname(path));
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    assertValidPrefix(prefix);
+    const { dir, namePrefix, keyBase } = this.splitPrefix(prefix);
+    const count = await this.removeTree(dir, keyBase, namePrefix);
+    // The prefix's own directory goes too when the prefix names it entirely; nothing above it.
+    if (namePrefix === '' && dir !== this.root) await rmdir(dir).catch(() => undefined);
+    return count;
+  }
+
+  async move(fromKey: string, toKey: string): Promise<void> {
+    const from = this.pathOf(fromKey);
+    const to = this.pathOf(toKey);
+    const info = await stat(from).catch((error) => { throw this.translate(error, fromKey); });
+    if (!info.isFile()) throw notFound(fromKey);
+    if (from === to) return;
+    await this.renameInto(from, to).catch((error) => { throw this.translate(error, toKey, 'write'); });
+    await this.pruneUpwards(dirname(from));
+  }
+
+  private pathOf(key: string): string {
+    assertValidKey(key);
+    if (key === FILESYSTEM_TEMP_DIR || key.startsWith(`${FILESYSTEM_TEMP_DIR}/`)) {
+      throw new InvalidInputError('invalid_storage_key', `Invalid storage key ${JSON.stringify(key)}: ${FILESYSTEM_TEMP_DIR} is reserved`);
+    }
+    return join(this.root, ...key.split('/'));
+  }
+
+  /** rename() with parent creation; retried once when a concurrent delete pruned the fresh parent. */
+  private async renameInto(from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(to), { recursive: true });
+      try {
+        return await rename(from, to);
+      } catch (error) {
+        if (codeOf(error) !== 'ENOENT' || attempt === 3) throw error;
+      }
+    }
+  }
+
+  /** Removes now-empty directories from `dir` up to, never including, the root. */
+  private async pruneUpwards(dir: string): Promise<void> {
+    for (let current = dir; current !== this.root && current.startsWith(this.root); current = dirname(current)) {
+      try {
+        await rmdir(current); // only succeeds when empty
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** The directory a prefix lives in, the name filter inside it, and the key text of that directory. */
+  private splitPrefix(prefix: string): { dir: string; namePrefix: string; keyBase: string } {
+    const cut = prefix.lastIndexOf('/');
+    const keyBase = prefix.slice(0, cut + 1);
+    const dir = keyBase === '' ? this.root : join(this.root, ...keyBase.slice(0, -1).split('/'));
+    return { dir, namePrefix: prefix.slice(cut + 1), keyBase };
+  }
+
+  /** Files under `prefix` with key > `cursor`, in ascending UTF-8 byte order of their keys. */
+  private async *walk(prefix: string, cursor?: string): AsyncGenerator<{ key: string; path: string }> {
+    const { dir, namePrefix, keyBase } = this.splitPrefix(prefix);
+    yield* this.walkDir(dir, keyBase, namePrefix, cursor === undefined ? undefined : Buffer.from(cursor));
+  }
+
+  private async *walkDir(dir: string, keyBase: string, namePrefix: string, after?: Buffer): AsyncGenerator<{ key: string; path: string }> {
+    for (const { entry, sortKey } of await this.sortedEntries(dir, keyBase, namePrefix)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        // Every key inside starts with sortKey ("name/"): skip the subtree when all of it is <= cursor.
+        if (after && Buffer.compare(sortKey, after) < 0 && !startsWith(after, sortKey)) continue;
+        yield* this.walkDir(path, sortKey.toString(), '', after);
+      } else if (entry.isFile() && (!after || Buffer.compare(sortKey, after) > 0)) {
+        yield { key: sortKey.toString(), path };
+      }
+    }
+  }
+
+  /**
+   * One directory's entries sorted as S3 sorts keys: a directory "a" sorts as "a/", so "a b" < "a/x" < "a.b" is
+   * wrong and "a b" < "a.b" < "a/x" is right. Symlinks and other special files are not objects.
+   */
+  private async sortedEntries(dir: string, keyBase: string, namePrefix: string) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw this.translate(error, keyBase);
+    }
+    return entries
+      .filter((e) => e.name.startsWith(namePrefix) && !(dir === this.root && e.name === FILESYSTEM_TEMP_DIR))
+      .filter((e) => e.isFile() || e.isDirectory())
+      .map((entry) => ({ entry, sortKey: Buffer.from(keyBase + entry.name + (entry.isDirectory() ? '/' : '')) }))
+      .sort((a, b) => Buffer.compare(a.sortKey, b.sortKey));
+  }
+
+  /** Deletes matching files depth-first, removing directories it emptied; returns the file count. */
+  private async removeTree(dir: string, keyBase: string, namePrefix: string): Promise<number> {
+    let count = 0;
+    for (const { entry, sortKey } of await this.sortedEntries(dir, keyBase, namePrefix)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        count += await this.removeTree(path, sortKey.toString(), '');
+        await rmdir(path).catch(() => undefined); // not empty: something else lives there
+      } else {
+        await unlink(path).then(() => count++, (error) => {
+          if (!isMissing(error)) throw this.translate(error, sortKey.toString());
+        });
+      }
+    }
+    return count;
+  }
+
+  /** Driver errors → domain errors. Writes never report "not found": a missing path there is the body's own error. */
+  private translate(error: unknown, key: string, op: 'read' | 'write' = 'read'): unknown {
+    const code = codeOf(error);
+    if (op === 'read' && (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')) return notFound(key);
+    if (op === 'write' && (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST' || code === 'ENOTEMPTY')) {
+      return new ConflictError('blob_path_conflict',
+        `Cannot store ${JSON.stringify(key)}: a folder and an object would share one name on the filesystem backend`);
+    }
+    if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO'].includes(code)) {
+      return new UnavailableError('storage_unavailable',
+        `Filesystem storage at ${this.root} failed on ${JSON.stringify(key)} (${code}): check DATA_DIR, its permissions and free space`);
+    }
+    return error;
+  }
+}
+
+function toInfo(key: string, info: { size: number; mtime: Date }): BlobInfo {
+  return { key, size: info.size, modifiedAt: info.mtime };
+}
+
+function notFound(key: string): NotFoundError {
+  return new NotFoundError('blob_not_found', `No stored object ${JSON.stringify(key)}`);
+}
+
+function codeOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function isMissing(error: unknown): boolean {
+  return codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR';
+}
+
+function startsWith(value: Buffer, prefix: Buffer): boolean {
+  return value.length >= prefix.length && value.subarray(0, prefix.length).equals(prefix);
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return MAX_PAGE;
+  return Math.min(MAX_PAGE, Math.max(1, Math.floor(limit)));
+}
+
+/** Inclusive range within an object of `size` bytes; a start past the end is refused, an end past it is clamped. */
+function checkRange(options: GetOptions, size: number): { start?: number; end?: number } {
+  const { start, end } = options;
+  if (start === undefined && end === undefined) return {};
+  const first = start ?? 0;
+  const valid = Number.isSafeInteger(first) && first >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= first));
+  if (!valid || first >= size) {
+    throw new InvalidInputError('invalid_range', `Byte range ${first}-${end ?? ''} is not satisfiable for an object of ${size} bytes`);
+  }
+  return { start: first, end: end === undefined ? undefined : Math.min(end, size - 1) };
+}

@@ -1,0 +1,91 @@
+import { Container } from 'inversify';
+import { Authenticator } from './application/auth/authenticator';
+import type { AccountStore } from './application/ports/account-store.port';
+import type { BlobStore } from './application/ports/blob-store.port';
+import type { DatabaseBackend } from './application/ports/database.port';
+import type { Clock, IdGenerator, Logger, PasswordHasher } from './application/ports/system.port';
+import type { TokenService } from './application/ports/token-service.port';
+import { TOKENS } from './application/ports/tokens';
+import { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use-case';
+import { GetAdminStatus } from './application/use-cases/get-admin-status.use-case';
+import type { RecordStore } from './application/ports/record-store.port';
+import { adminStatusRoutes } from './adapters/http/admin-status.router';
+import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
+import { JwtTokenService } from './adapters/auth/jwt.token-service';
+import type { AppConfig } from './adapters/config/app-config';
+import { AdminRouteContribution, createApiRouter } from './adapters/http/create-router';
+import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
+import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
+
+export { HTTP_TOKENS } from './composition/http-tokens';
+
+export interface Backends {
+  readonly database: DatabaseBackend;
+  readonly blobs: BlobStore;
+}
+
+/**
+ * The composition root: config and the two built backends in, every port bound to its adapter,
+ * every use case and controller built from those bindings. Nothing else constructs services.
+ */
+export function buildContainer(
+  config: AppConfig,
+  logger: Logger,
+  backends: Backends,
+  jwtSecret: string,
+  features: readonly FeatureModule[] = FEATURES,
+): Container {
+  const c = new Container({ defaultScope: 'Singleton' });
+  c.bind(TOKENS.Config).toConstantValue(config);
+  c.bind(TOKENS.Logger).toConstantValue(logger);
+  c.bind(TOKENS.Clock).toConstantValue(new SystemClock());
+  c.bind(TOKENS.Ids).toConstantValue(new CryptoIdGenerator());
+  c.bind(TOKENS.PasswordHasher).toConstantValue(new BcryptPasswordHasher());
+  c.bind(TOKENS.Database).toConstantValue(backends.database);
+  c.bind(TOKENS.BlobStore).toConstantValue(backends.blobs);
+  c.bind(TOKENS.RecordStore).toResolvedValue((db: DatabaseBackend) => db.records, [TOKENS.Database]);
+  c.bind(TOKENS.AccountStore).toResolvedValue((db: DatabaseBackend) => db.accounts, [TOKENS.Database]);
+  c.bind(HTTP_TOKENS.TokenService).toConstantValue(new JwtTokenService(jwtSecret, config.auth.sessionHours));
+
+  c.bind(TOKENS.Authenticator).toResolvedValue(
+    (accounts: AccountStore, hasher: PasswordHasher, tokens: TokenService, clock: Clock) =>
+      new Authenticator(accounts, hasher, tokens, clock, {
+        maxFailedLogins: config.auth.maxFailedLogins,
+        failedLoginWindowMinutes: config.auth.failedLoginWindowMinutes,
+      }),
+    [TOKENS.AccountStore, TOKENS.PasswordHasher, HTTP_TOKENS.TokenService, TOKENS.Clock],
+  );
+  c.bind(TOKENS.EnsureFirstAdmin).toResolvedValue(
+    (accounts: AccountStore, hasher: PasswordHasher, ids: IdGenerator, log: Logger) =>
+      new EnsureFirstAdmin(accounts, hasher, ids, log),
+    [TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Ids, TOKENS.Logger],
+  );
+
+  c.bind(GetAdminStatus).toResolvedValue((records: RecordStore, clock: Clock) => new GetAdminStatus(records, clock), [
+    TOKENS.RecordStore,
+    TOKENS.Clock,
+  ]);
+
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
+    (status: GetAdminStatus) => adminStatusRoutes(status),
+    [GetAdminStatus],
+  );
+  for (const feature of features) feature(c, config);
+
+  c.bind(HTTP_TOKENS.ApiRouter).toDynamicValue((ctx) =>
+    createApiRouter({
+      logger,
+      authenticator: ctx.get<Authenticator>(TOKENS.Authenticator),
+      database: ctx.get<DatabaseBackend>(TOKENS.Database),
+      blobs: ctx.get<BlobStore>(TOKENS.BlobStore),
+      multiUser: config.multiUser,
+      secureCookies: !config.allowInsecureCookies,
+      sessionHours: config.auth.sessionHours,
+      adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
+    }),
+  );
+  return c;
+}
+
+/** Feature modules in the order their routes are mounted; each lives in src/composition/. */
+export const FEATURES: readonly FeatureModule[] = [];

@@ -1,0 +1,46 @@
+/** A backup job's life: pending → running → completed | failed (SPEC §5 BackupJob). */
+export type JobStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export type BackupPhase = 'queued' | 'planning' | 'database' | 'documents' | 'finalizing' | 'done';
+
+export type BackupTrigger = 'manual' | 'scheduled' | 'safety' | 'cli';
+
+export interface BackupOptions {
+  readonly includeFiles: boolean;
+  readonly includeConfigs: boolean;
+  /** Empty: every user. */
+  readonly userIds: readonly string[];
+  /** Empty: all seven tables. */
+  readonly tables: readonly string[];
+}
+
+export interface BackupJob {
+  readonly id: string;
+  readonly adminUserId: string | null;
+  readonly status: JobStatus;
+  readonly phase: BackupPhase;
+  readonly trigger: BackupTrigger;
+  readonly progress: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly options: BackupOptions;
+  /** Storage key of the finished archive. */
+  readonly storageKey: string | null;
+  readonly filename: string | null;
+  readonly fileSize: number | null;
+  readonly errorMessage: string | null;
+  readonly warnings: readonly string[];
+  readonly workerId: string | null;
+  readonly heartbeatAt: Date | null;
+  readonly startedAt: Date | null;
+  readonly completedAt: Date | null;
+  readonly expiresAt: Date | null;
+  readonly createdAt: Date;
+}
+
+/** Progress that moves with the work: bytes of documents and rows of tables against known totals. */
+export function progressPercent(done: number, total: number, finished: boolean): number {
+  if (finished) return 100;
+  if (total <= 0) return 0;
+  return Math.min(99, Math.floor((done / total) * 100));
+}

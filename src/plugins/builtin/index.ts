@@ -1,0 +1,15 @@
+import type { AviaryPlugin } from '../plugin-api';
+import { PluginRegistry } from '../registry';
+import { filesystemPlugin } from './filesystem.plugin';
+import { postgresPlugin } from './postgres.plugin';
+import { s3Plugin } from './s3.plugin';
+import { sqlitePlugin } from './sqlite.plugin';
+
+/** The backends every installation has; registered through the same API a third party uses. */
+export const BUILTIN_PLUGINS: readonly AviaryPlugin[] = [sqlitePlugin, postgresPlugin, filesystemPlugin, s3Plugin];
+
+export function createRegistry(extra: readonly AviaryPlugin[] = []): PluginRegistry {
+  const registry = new PluginRegistry();
+  for (const plugin of [...BUILTIN_PLUGINS, ...extra]) registry.use(plugin);
+  return registry;
+}
