@@ -9,6 +9,8 @@ import { guarded } from './driver-errors';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/migration-list';
 import { MikroOrmAccountStore } from './mikro-orm.account-store';
 import { MikroOrmRecordStore } from './mikro-orm.record-store';
+import { KnexBackupJobStore } from './knex.backup-job-store';
+import { KnexLockStore } from './knex.lock-store';
 import type { StoreStats } from './knex.record-access';
 import { postgresEngine, type PostgresOptions } from './postgres.engine';
 import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
@@ -44,6 +46,8 @@ export class MikroOrmDatabase implements DatabaseBackend {
   readonly kind: string;
   readonly records: MikroOrmRecordStore;
   readonly accounts: MikroOrmAccountStore;
+  readonly jobs: KnexBackupJobStore;
+  readonly locks: KnexLockStore;
   /** Diagnostics, e.g. how many keyset pages streams have read. */
   readonly stats: StoreStats = { streamBatches: 0 };
   /** The knex of the ORM, for adapters of service tables (jobs, uploads) added by later migrations. */
@@ -57,6 +61,8 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.knex = orm.em.getKnex();
     this.records = new MikroOrmRecordStore(this.knex, engine, this.stats);
     this.accounts = new MikroOrmAccountStore(this.knex, engine);
+    this.jobs = new KnexBackupJobStore(this.knex, engine);
+    this.locks = new KnexLockStore(this.knex, engine);
   }
 
   /** Applies pending migrations, then adds missing default settings without touching existing ones. */

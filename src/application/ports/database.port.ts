@@ -1,4 +1,6 @@
 import type { AccountStore } from './account-store.port';
+import type { BackupJobStore } from './backup-job-store.port';
+import type { LockStore } from './lock-store.port';
 import type { RecordStore } from './record-store.port';
 
 /** Everything the service keeps in its database, as provided by a database plugin. */
@@ -6,6 +8,9 @@ export interface DatabaseBackend {
   readonly kind: string;
   readonly records: RecordStore;
   readonly accounts: AccountStore;
+  /** The service's own tables (never exported). */
+  readonly jobs: BackupJobStore;
+  readonly locks: LockStore;
   /** Creates or migrates the schema forward and seeds missing system settings. Idempotent. */
   migrate(): Promise<{ applied: string[] }>;
   /** Throws UnavailableError when the database cannot be reached. */

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { AviarySchemaMigration } from './0001-aviary-schema.migration';
+import { ServiceTablesMigration } from './0002-service-tables.migration';
 
 /** Bookkeeping table of applied migrations (kept apart from Aviary's own tables). */
 export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
@@ -8,4 +9,7 @@ export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
  * Every migration, oldest first. Add a new one by appending `{ name: '000N-…', class }`; never
  * rename, reorder or edit an entry that has shipped — databases record the names they applied.
  */
-export const MIGRATIONS: MigrationObject[] = [{ name: '0001-aviary-schema', class: AviarySchemaMigration }];
+export const MIGRATIONS: MigrationObject[] = [
+  { name: '0001-aviary-schema', class: AviarySchemaMigration },
+  { name: '0002-service-tables', class: ServiceTablesMigration },
+];

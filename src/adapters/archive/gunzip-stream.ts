@@ -1,0 +1,118 @@
+import { createGunzip, type Gunzip } from 'node:zlib';
+import type { ByteStream } from '../../application/ports/blob-store.port';
+import type { ArchiveLimits, ArchiveProgress } from '../../application/ports/archive-reader.port';
+import { DomainError } from '../../domain/errors';
+import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
+
+export interface GunzipCounters {
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+export interface GunzipOptions {
+  readonly limits: ArchiveLimits;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ArchiveProgress) => void;
+}
+
+// Input is fed in pieces this size so one piece of a bomb inflates to at most ~64 MiB before the
+// ratio check sees it (zlib honours backpressure on its output side).
+const PIECE = 64 * 1024;
+
+function waitWritable(stream: Gunzip): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    stream.on('drain', done).on('close', done).on('error', done);
+  });
+}
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** zlib's terse messages, turned into what an operator can act on. */
+function gzipError(error: unknown, counters: GunzipCounters): unknown {
+  const e = error as NodeJS.ErrnoException;
+  if (error instanceof DomainError || typeof e?.code !== 'string' || !e.code.startsWith('Z_')) return error;
+  const at = `at compressed byte ${counters.compressedBytes}`;
+  switch (e.message) {
+    case 'unexpected end of file':
+      return archiveInvalid(undefined, `the gzip stream is truncated (it ends unexpectedly ${at})`);
+    case 'incorrect header check':
+      return counters.uncompressedBytes === 0
+        ? archiveInvalid(undefined, 'not a gzip file (bad gzip header)')
+        : archiveInvalid(undefined, `trailing garbage after the gzip stream (${at}; not a gzip member)`);
+    case 'incorrect data check':
+      return archiveInvalid(undefined, 'gzip CRC-32 mismatch: the compressed data is corrupt');
+    case 'incorrect length check':
+      return archiveInvalid(undefined, 'gzip length mismatch: the compressed data is corrupt');
+    default:
+      return archiveInvalid(undefined, `the gzip data is corrupt (${e.message} ${at})`);
+  }
+}
+
+/**
+ * Decompressed chunks of a gzip stream (one or more members). Throws when the stream is not gzip,
+ * is truncated or corrupt, carries anything after its last member (zero padding included), or
+ * goes over the size or compression-ratio limits — as soon as that happens, not at the end.
+ */
+export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, counters: GunzipCounters): AsyncGenerator<Buffer> {
+  const { limits, signal } = options;
+  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+  let fed = 0;
+  let stop = false;
+  const pump = (async () => {
+    for await (const chunk of source) {
+      const buf = toBuffer(chunk);
+      if (fed === 0 && buf.length > 0 && buf[0] !== 0x1f) throw archiveInvalid(undefined, 'not a gzip file (it does not start with the gzip magic bytes)');
+      for (let off = 0; off < buf.length && !stop; off += PIECE) {
+        const piece = buf.subarray(off, off + PIECE);
+        fed += piece.length;
+        if (!gunzip.write(piece)) await waitWritable(gunzip);
+      }
+      if (stop) return;
+    }
+    if (fed === 0) throw archiveInvalid(undefined, 'the archive is empty (0 bytes)');
+    gunzip.end();
+  })();
+  pump.catch((error) => gunzip.destroy(error));
+  try {
+    for await (const out of gunzip as AsyncIterable<Buffer>) {
+      signal?.throwIfAborted();
+      counters.uncompressedBytes += out.length;
+      counters.compressedBytes = gunzip.bytesWritten;
+      checkLimits(counters, limits);
+      options.onProgress?.({ ...counters });
+      yield out;
+    }
+    await pump;
+    if (gunzip.bytesWritten < fed) {
+      counters.compressedBytes = gunzip.bytesWritten;
+      throw archiveInvalid(undefined, `trailing garbage after the gzip stream (${fed - gunzip.bytesWritten} bytes after compressed byte ${gunzip.bytesWritten})`);
+    }
+    counters.compressedBytes = fed;
+  } catch (error) {
+    throw gzipError(error, counters);
+  } finally {
+    stop = true;
+    gunzip.destroy();
+  }
+}
+
+function checkLimits(c: GunzipCounters, limits: ArchiveLimits): void {
+  if (c.uncompressedBytes > limits.maxUncompressedBytes) {
+    throw archiveLimit(undefined, `the archive expands to more than ${formatBytes(limits.maxUncompressedBytes)}; reading stopped`, 'maxUncompressedBytes');
+  }
+  const ratio = c.uncompressedBytes / Math.max(1, c.compressedBytes);
+  if (c.uncompressedBytes > limits.ratioGraceBytes && ratio > limits.maxCompressionRatio) {
+    throw archiveLimit(
+      undefined,
+      `compression ratio ${Math.round(ratio)}:1 is above the limit of ${limits.maxCompressionRatio}:1 ` +
+        `(${formatBytes(c.compressedBytes)} expanded to ${formatBytes(c.uncompressedBytes)}): a gzip bomb? Reading stopped`,
+      'maxCompressionRatio',
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import type { BackupJob, BackupOptions, BackupPhase, BackupTrigger } from '../../domain/backup-job';
+
+export interface NewBackupJob {
+  readonly adminUserId: string | null;
+  readonly trigger: BackupTrigger;
+  readonly options: BackupOptions;
+}
+
+export interface JobProgress {
+  readonly phase: BackupPhase;
+  readonly progress: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface JobCompletion {
+  readonly storageKey: string;
+  readonly filename: string;
+  readonly fileSize: number;
+  readonly warnings: readonly string[];
+  readonly expiresAt: Date | null;
+}
+
+/** The backup job queue, shared by every service process using the database. */
+export interface BackupJobStore {
+  create(job: NewBackupJob): Promise<BackupJob>;
+  get(id: string): Promise<BackupJob | null>;
+  /** Newest first. */
+  list(): Promise<BackupJob[]>;
+  /**
+   * Atomically moves the oldest pending job to running for this worker; at most one worker ever
+   * gets a given job. Null when nothing is pending.
+   */
+  claimNext(workerId: string): Promise<BackupJob | null>;
+  /** Progress and heartbeat; ignored unless the job is still running for this worker. */
+  reportProgress(id: string, workerId: string, progress: JobProgress): Promise<boolean>;
+  /**
+   * Records the finished archive. The filename is unique across all jobs: answers false when
+   * another job already took it, so the caller picks the next name.
+   */
+  complete(id: string, workerId: string, completion: JobCompletion): Promise<boolean>;
+  fail(id: string, message: string, warnings?: readonly string[]): Promise<void>;
+  /** Running jobs whose heartbeat is older than the given time (their worker died). */
+  listStale(heartbeatBefore: Date): Promise<BackupJob[]>;
+  delete(id: string): Promise<void>;
+}
