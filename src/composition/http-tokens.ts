@@ -6,7 +6,20 @@ export const HTTP_TOKENS = {
   /** Multi-bound: every feature module binds one AdminRouteContribution. */
   AdminRoute: Symbol.for('aviary.AdminRoute'),
   ApiRouter: Symbol.for('aviary.ApiRouter'),
+  /** Multi-bound StartupTask functions. */
+  StartupTask: Symbol.for('aviary.StartupTask'),
+  /** Multi-bound BackgroundService objects. */
+  BackgroundService: Symbol.for('aviary.BackgroundService'),
 } as const;
 
 /** A feature's bindings (use cases, controllers, admin routes), applied after the core ones. */
 export type FeatureModule = (container: Container, config: AppConfig) => void;
+
+/** Runs once per boot after the first admin exists (e.g. the single-user → multi-user migration). */
+export type StartupTask = (context: { readonly firstAdminCreated: boolean }) => Promise<void>;
+
+/** Long-running work started with the server and stopped on close (job workers, schedules, timers). */
+export interface BackgroundService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

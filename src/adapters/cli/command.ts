@@ -1,0 +1,33 @@
+import type { Env } from '../../plugins/plugin-api';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Env;
+}
+
+/** One subcommand; resolves with the process exit code (0 success, 1 failure, 2 usage). */
+export interface CliCommand {
+  readonly name: string;
+  readonly usage: string;
+  readonly summary: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+/** `--flag`, `--key value` and `--key=value`; everything else is positional. */
+export function parseArgs(args: string[], valued: readonly string[] = []): { flags: Map<string, string | true>; positional: string[] } {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (valued.includes(arg.slice(2)) && i + 1 < args.length) flags.set(arg.slice(2), args[++i]);
+    else flags.set(arg.slice(2), true);
+  }
+  return { flags, positional };
+}

@@ -1,0 +1,104 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Container } from 'inversify';
+import type { BlobStore } from './application/ports/blob-store.port';
+import type { DatabaseBackend } from './application/ports/database.port';
+import type { Logger } from './application/ports/system.port';
+import { TOKENS } from './application/ports/tokens';
+import type { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use-case';
+import { loadJwtSecret } from './adapters/auth/jwt-secret';
+import { AppConfig, ConfigOverrides, loadConfig } from './adapters/config/app-config';
+import { ConsoleLogger } from './adapters/system/console.logger';
+import { BackgroundService, HTTP_TOKENS, StartupTask } from './composition/http-tokens';
+import { buildContainer } from './container';
+import { createRegistry } from './plugins/builtin';
+import type { AviaryPlugin, Env } from './plugins/plugin-api';
+
+export interface BootOptions extends ConfigOverrides {
+  /** Configuration variables (SPEC §1); defaults to process.env. */
+  readonly env?: Env;
+  /** Base for relative paths such as DATA_DIR; defaults to process.cwd(). */
+  readonly cwd?: string;
+  /** Third-party plugins registering more database or storage kinds. */
+  readonly plugins?: readonly AviaryPlugin[];
+  readonly logger?: Logger;
+  /** Start job workers, schedules and timers (the server does; one-shot CLI commands don't). */
+  readonly background?: boolean;
+}
+
+export interface BootedService {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly container: Container;
+  readonly migrationsApplied: readonly string[];
+  /** Set when this boot created the first admin. */
+  readonly firstAdmin?: { readonly username: string; readonly passwordFile?: string };
+  close(): Promise<void>;
+}
+
+export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
+
+/**
+ * Config → plugins → backends → schema migration → container → first admin → startup tasks →
+ * background services. Whatever was opened is closed again when a step fails.
+ */
+export async function bootService(options: BootOptions = {}): Promise<BootedService> {
+  const env = options.env ?? process.env;
+  const registry = createRegistry(options.plugins ?? []);
+  const config = loadConfig(env, registry, options, options.cwd);
+  const logger = options.logger ?? new ConsoleLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+
+  const context = { dataDir: config.dataDir, logger };
+  const opened: { database?: DatabaseBackend; blobs?: BlobStore; background: BackgroundService[] } = { background: [] };
+  const close = async () => {
+    for (const service of opened.background.splice(0).reverse()) await service.stop().catch(() => undefined);
+    const { database, blobs } = opened;
+    opened.database = opened.blobs = undefined;
+    await Promise.allSettled([database?.close(), blobs?.close?.()]);
+  };
+  try {
+    const db = registry.resolveDatabase(config.database.kind, env, config.dataDir, config.database.options);
+    const storage = registry.resolveStorage(config.storage.kind, env, config.dataDir, config.storage.options);
+    if (!db.ok || !storage.ok) throw new Error('aviary-backup: backends changed after validation');
+    opened.database = await db.backend.definition.create(config.database.options, context);
+    opened.blobs = await storage.backend.definition.create(config.storage.options, context);
+    const { applied } = await opened.database.migrate();
+    if (applied.length > 0) logger.info('database migrated', { kind: config.database.kind, applied });
+
+    const secret = await loadJwtSecret(config.dataDir, config.auth.jwtSecret);
+    const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret);
+    const firstAdmin = config.multiUser ? await createFirstAdmin(container, config, logger) : undefined;
+    for (const task of container.getAll<StartupTask>(HTTP_TOKENS.StartupTask)) await task({ firstAdminCreated: Boolean(firstAdmin) });
+    if (options.background) {
+      for (const service of container.getAll<BackgroundService>(HTTP_TOKENS.BackgroundService)) {
+        await service.start();
+        opened.background.push(service);
+      }
+    }
+    return { config, logger, container, migrationsApplied: applied, firstAdmin, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function createFirstAdmin(container: Container, config: AppConfig, logger: Logger): Promise<BootedService['firstAdmin']> {
+  const ensure = container.get<EnsureFirstAdmin>(TOKENS.EnsureFirstAdmin);
+  const result = await ensure.execute({
+    username: config.auth.username,
+    password: config.auth.password,
+    email: config.auth.adminEmail,
+  });
+  if (!result.created) return undefined;
+  if (result.generatedPassword === undefined) return { username: result.user.username };
+  const file = join(config.dataDir, INITIAL_PASSWORD_FILE);
+  await writeFile(file, result.generatedPassword + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
+  // Printed once, on the start that created the account; the file keeps it for the operator.
+  logger.info(
+    `First admin created. Log in as "${result.user.username}" with password: ${result.generatedPassword} ` +
+      `(also saved to ${INITIAL_PASSWORD_FILE} in DATA_DIR; change it after logging in)`,
+  );
+  return { username: result.user.username, passwordFile: INITIAL_PASSWORD_FILE };
+}
