@@ -15,6 +15,7 @@ import { JwtTokenService } from './adapters/auth/jwt.token-service';
 import type { AppConfig } from './adapters/config/app-config';
 import { AdminRouteContribution, createApiRouter } from './adapters/http/create-router';
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
+import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
 
 export { HTTP_TOKENS } from './composition/http-tokens';
@@ -88,4 +89,4 @@ export function buildContainer(
 }
 
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
-export const FEATURES: readonly FeatureModule[] = [];
+export const FEATURES: readonly FeatureModule[] = [backupModule];

@@ -24,12 +24,9 @@ export function archiveLimit(entry: string | undefined, reason: string, limit: s
 /** Adds the entry being read to an error raised below the tar layer (gzip, limits). */
 export function withEntry(error: unknown, entry: string | undefined): unknown {
   if (!(error instanceof DomainError) || entry === undefined || error.details?.entry !== undefined) return error;
+  if (error.code !== 'archive_invalid' && error.code !== 'archive_limit_exceeded') return error;
   const reason = String(error.details?.reason ?? error.message);
-  const wrapped = new DomainError(error.category, error.code, `Entry ${quoteName(entry)}: ${reason}`, {
-    ...error.details,
-    entry,
-  });
-  return wrapped;
+  return new DomainError(error.category, error.code, `Entry ${quoteName(entry)}: ${reason}`, { ...error.details, entry });
 }
 
 export const MiB = 1024 * 1024;

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseCron } from '../../domain/cron';
 import type { Env } from '../../plugins/plugin-api';
 import type { PluginRegistry } from '../../plugins/registry';
 
@@ -189,9 +190,11 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
   };
 }
 
-/** Cron syntax check only; the scheduler (a later issue) interprets it. */
 function isSchedule(text: string): boolean {
-  if (/^@(hourly|daily|weekly|monthly)$/.test(text.trim())) return true;
-  const fields = text.trim().split(/\s+/);
-  return fields.length === 5 && fields.every((f) => /^[\d*,\-/]+$/.test(f));
+  try {
+    parseCron(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

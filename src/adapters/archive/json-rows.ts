@@ -1,0 +1,171 @@
+import type { ByteStream } from '../../application/ports/blob-store.port';
+import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
+
+type Phase = 'start' | 'null' | 'open' | 'element' | 'after' | 'comma' | 'end';
+type Row = Record<string, unknown>;
+
+const MAX_DEPTH = 64;
+const STRING_SPECIAL = /["\\]/g;
+
+function describe(c: string): string {
+  if (c === '"') return 'a string';
+  if (c === '[') return 'an array';
+  if (c === 't' || c === 'f') return 'a boolean';
+  if (c === 'n') return 'null';
+  if (c === '-' || (c >= '0' && c <= '9')) return 'a number';
+  return JSON.stringify(c);
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Finds the extent of each top-level element of a JSON array as text arrives and hands each
+ * complete row to JSON.parse, so only one row is ever held. Structure outside rows (brackets,
+ * commas, `null`) is checked here; the rows' own syntax by JSON.parse.
+ */
+class RowScanner {
+  private phase: Phase = 'start';
+  private literal = '';
+  private parts: string[] = [];
+  private partsLength = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private index = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly maxChars: number,
+  ) {}
+
+  push(text: string): Row[] {
+    const rows: Row[] = [];
+    let i = 0;
+    while (i < text.length) {
+      if (this.phase === 'element') {
+        i = this.scanElement(text, i, i, rows);
+        continue;
+      }
+      const code = text.charCodeAt(i);
+      if (this.phase !== 'null' && isSpace(code)) {
+        i++;
+        continue;
+      }
+      const c = text[i];
+      switch (this.phase) {
+        case 'start':
+          if (c === '[') this.phase = 'open';
+          else if (c === 'n') [this.phase, this.literal] = ['null', 'n'];
+          else throw this.error(`is not a JSON array of rows (it starts with ${describe(c)})`);
+          i++;
+          break;
+        case 'null':
+          this.literal += c;
+          if (!'null'.startsWith(this.literal)) throw this.error('is not valid JSON');
+          if (this.literal === 'null') this.phase = 'end';
+          i++;
+          break;
+        case 'open':
+        case 'comma':
+          if (c === ']' && this.phase === 'open') [this.phase, i] = ['end', i + 1];
+          else if (c === ']') throw this.error(`has a trailing comma after row [${this.index - 1}]`);
+          else if (c !== '{') throw this.error(`row [${this.index}] is not an object (found ${describe(c)})`);
+          else i = this.scanElement(text, i, i, rows);
+          break;
+        case 'after':
+          if (c === ',') this.phase = 'comma';
+          else if (c === ']') this.phase = 'end';
+          else throw this.error(`expected "," or "]" after row [${this.index - 1}], found ${describe(c)}`);
+          i++;
+          break;
+        case 'end':
+          throw this.error('has unexpected data after the JSON array');
+      }
+    }
+    return rows;
+  }
+
+  /** Scans from `i` (inside a row that began at `start` in this text); returns where it stopped. */
+  private scanElement(text: string, start: number, i: number, rows: Row[]): number {
+    this.phase = 'element';
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === 0x5c) this.escaped = true;
+        else if (c === 0x22) this.inString = false;
+        else {
+          STRING_SPECIAL.lastIndex = i;
+          const m = STRING_SPECIAL.exec(text);
+          i = (m ? m.index : text.length) - 1;
+        }
+      } else if (c === 0x22) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) {
+        if (++this.depth > MAX_DEPTH) throw this.error(`row [${this.index}] is nested more than ${MAX_DEPTH} levels deep`);
+      } else if ((c === 0x7d || c === 0x5d) && --this.depth === 0) {
+        this.checkSize(this.partsLength + i + 1 - start);
+        const piece = text.slice(start, i + 1);
+        const json = this.parts.length > 0 ? this.parts.join('') + piece : piece;
+        [this.parts, this.partsLength] = [[], 0];
+        rows.push(this.parse(json));
+        this.phase = 'after';
+        return i + 1;
+      }
+    }
+    this.parts.push(text.slice(start));
+    this.partsLength += text.length - start;
+    this.checkSize(this.partsLength);
+    return text.length;
+  }
+
+  private checkSize(chars: number): void {
+    if (chars > this.maxChars) {
+      throw archiveLimit(this.name, `row [${this.index}] is larger than the limit of ${formatBytes(this.maxChars)}`, 'maxJsonValueBytes');
+    }
+  }
+
+  private parse(json: string): Row {
+    try {
+      return JSON.parse(json) as Row;
+    } catch (e) {
+      throw this.error(`row [${this.index}] is not valid JSON (${(e as Error).message})`);
+    } finally {
+      this.index++;
+    }
+  }
+
+  end(): void {
+    if (this.phase === 'end') return;
+    if (this.phase === 'start') throw this.error('is empty (expected a JSON array or null)');
+    if (this.phase === 'null') throw this.error('is not valid JSON');
+    throw this.error(`ends before its JSON array is closed (after ${this.index} rows)`);
+  }
+
+  error(reason: string) {
+    return archiveInvalid(this.name, reason);
+  }
+}
+
+/** Rows of a table file (a JSON array of objects, or `null`), parsed as the bytes arrive. */
+export async function* jsonRows(name: string, body: ByteStream, maxRowChars: number): AsyncGenerator<Row> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const scanner = new RowScanner(name, maxRowChars);
+  let offset = 0;
+  const decode = (chunk?: Uint8Array) => {
+    try {
+      return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
+    } catch {
+      return scanner.error(`is not valid UTF-8 (between bytes ${Math.max(0, offset - 3)} and ${offset + (chunk?.byteLength ?? 0)})`);
+    }
+  };
+  for await (const chunk of body) {
+    const text = decode(chunk);
+    if (typeof text !== 'string') throw text;
+    offset += chunk.byteLength;
+    for (const row of scanner.push(text)) yield row;
+  }
+  const tail = decode();
+  if (typeof tail !== 'string') throw tail;
+  for (const row of scanner.push(tail)) yield row;
+  scanner.end();
+}

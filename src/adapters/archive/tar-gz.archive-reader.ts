@@ -1,0 +1,112 @@
+import { createHash, type Hash } from 'node:crypto';
+import {
+  DEFAULT_ARCHIVE_LIMITS, type ArchiveEntry, type ArchiveEntryHandler, type ArchiveLimits, type ArchiveReader,
+  type ArchiveReadOptions, type ArchiveReadSummary,
+} from '../../application/ports/archive-reader.port';
+import type { ByteStream } from '../../application/ports/blob-store.port';
+import { archiveInvalid, archiveLimit, formatBytes, quoteName, withEntry } from './archive-error';
+import { ByteCursor } from './byte-cursor';
+import { classifyName } from './entry-name';
+import { gunzipChunks, type GunzipCounters } from './gunzip-stream';
+import { jsonRows } from './json-rows';
+import type { TarBody } from './tar-body';
+import { walkTar } from './tar-walker';
+
+const MAX_KEPT_WARNINGS = 1000;
+
+/**
+ * The archive reader: node:zlib gunzip → a block-level tar walk (node-tar's `Header` decodes each
+ * header) → one entry at a time to the handler. Single pass, nothing written anywhere, memory
+ * bounded by one decompressed chunk plus the set of entry names (≈100 bytes per entry, capped by
+ * maxEntries).
+ *
+ * node-tar's `Parser` is not used for the walk: it ignores non-zero data after the end marker while
+ * buffering all of it in memory, and cannot say where the end marker sits; its PAX reading drops
+ * malformed records and truncates values at NUL, so names could differ from what GNU tar sees.
+ */
+export class TarGzArchiveReader implements ArchiveReader {
+  private readonly limits: ArchiveLimits;
+
+  constructor(limits: Partial<ArchiveLimits> = {}) {
+    this.limits = { ...DEFAULT_ARCHIVE_LIMITS, ...limits };
+  }
+
+  async read(source: ByteStream, onEntry: ArchiveEntryHandler, options: ArchiveReadOptions = {}): Promise<ArchiveReadSummary> {
+    const limits = { ...this.limits, ...options.limits };
+    const counters: GunzipCounters = { compressedBytes: 0, uncompressedBytes: 0 };
+    const warnings: string[] = [];
+    const warn = (message: string) => {
+      if (warnings.length < MAX_KEPT_WARNINGS) warnings.push(message);
+      options.onWarning?.(message);
+    };
+    const chunks = gunzipChunks(source, { limits, signal: options.signal, onProgress: options.onProgress }, counters);
+    const cursor = new ByteCursor(chunks);
+    const seen = new Set<string>();
+    let files = 0;
+    let current: string | undefined;
+    try {
+      const entries = await walkTar(cursor, { maxEntries: limits.maxEntries }, async (head, body) => {
+        if (head.type === 'directory') return;
+        current = head.name;
+        if (seen.has(head.name)) throw archiveInvalid(head.name, 'appears twice in the archive');
+        seen.add(head.name);
+        const meaning = classifyName(head.name);
+        if (meaning.kind === 'metadata' && head.size > limits.maxMetadataBytes) {
+          throw archiveLimit(head.name, `is ${formatBytes(head.size)}, more than the limit of ${formatBytes(limits.maxMetadataBytes)}`, 'maxMetadataBytes');
+        }
+        if (meaning.kind === 'ignored') warn(`Skipped ${quoteName(head.name)}: ${meaning.reason}`);
+        files++;
+        const hash = createHash('sha256');
+        const stream = new EntryBody(body, hash);
+        const entry: ArchiveEntry = { name: head.name, size: head.size, ...meaning, body: stream };
+        try {
+          await onEntry(entry);
+        } finally {
+          stream.close();
+        }
+        for (let c = await body.read(); c !== null; c = await body.read()) hash.update(c);
+        options.onEntryRead?.({ name: head.name, kind: meaning.kind, size: head.size, sha256: hash.digest('hex') });
+        current = undefined;
+      });
+      return { entries, files, compressedBytes: counters.compressedBytes, uncompressedBytes: counters.uncompressedBytes, warnings };
+    } catch (error) {
+      throw withEntry(error, current);
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
+
+  rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<Record<string, unknown>> {
+    return jsonRows(entry.name, entry.body, this.limits.maxJsonValueBytes);
+  }
+}
+
+/** An entry's body as a once-only async iterable, hashed as it is read, dead once closed. */
+class EntryBody implements AsyncIterable<Uint8Array> {
+  private started = false;
+  private open = true;
+
+  constructor(
+    private readonly body: TarBody,
+    private readonly hash: Hash,
+  ) {}
+
+  close(): void {
+    this.open = false;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    if (this.started) throw new Error(`The body of ${quoteName(this.body.name)} can be read only once`);
+    this.started = true;
+    return {
+      next: async () => {
+        if (!this.open) throw new Error(`The body of ${quoteName(this.body.name)} was read after its handler returned`);
+        const chunk = await this.body.read();
+        if (chunk === null) return { done: true, value: undefined };
+        this.hash.update(chunk);
+        return { done: false, value: chunk };
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Request, Router } from 'express';
+import type { AccountStore } from '../../application/ports/account-store.port';
+import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
+import type { BlobStore } from '../../application/ports/blob-store.port';
+import type { BackupJob } from '../../domain/backup-job';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
+import { isUuid } from '../../domain/schema/values';
+import { currentUser } from './auth.middleware';
+import { presentBackupJob } from './backup-job.presenter';
+import type { AdminRouteContribution } from './create-router';
+import { parseRange } from './range';
+
+export interface BackupRouterDeps {
+  readonly jobs: BackupJobStore;
+  readonly blobs: BlobStore;
+  readonly accounts: AccountStore;
+  /** Nudges the worker so a queued job starts now. */
+  readonly wake: () => void;
+  readonly status: () => Promise<unknown>;
+}
+
+function flag(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  const text = String(value).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  throw new InvalidInputError('invalid_request', `Expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function csv(value: unknown): string[] {
+  if (value === undefined || value === '') return [];
+  return String(value).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function findJob(jobs: BackupJobStore, id: string): Promise<BackupJob> {
+  if (!isUuid(id)) throw new InvalidInputError('invalid_job_id', 'Invalid job ID');
+  const job = await jobs.get(id.toLowerCase());
+  if (!job) throw new NotFoundError('backup_job_not_found', 'Backup job not found');
+  return job;
+}
+
+/** Aviary's backup endpoints (SPEC §5). Backups belong to the installation: every admin sees them. */
+export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
+  return (router: Router) => {
+    router.post('/backup-job', async (req: Request, res) => {
+      const userIds = csv(req.query.user_ids);
+      const bad = userIds.filter((id) => !isUuid(id));
+      if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
+      const unknown: string[] = [];
+      for (const id of userIds) if (!(await deps.accounts.findUserById(id.toLowerCase()))) unknown.push(id);
+      if (unknown.length > 0) throw new InvalidInputError('invalid_user_ids', `Unknown user id(s): ${unknown.join(', ')}`);
+      const job = await deps.jobs.create({
+        adminUserId: currentUser(res).id,
+        trigger: 'manual',
+        options: {
+          includeFiles: flag(req.query.include_files, true),
+          includeConfigs: flag(req.query.include_configs, true),
+          userIds: userIds.map((id) => id.toLowerCase()),
+          tables: csv(req.query.tables),
+        },
+      });
+      deps.wake();
+      res.json({ success: true, job_id: job.id, message: 'Backup job created' });
+    });
+
+    router.get('/backup-jobs', async (_req, res) => {
+      res.json({ jobs: (await deps.jobs.list()).map(presentBackupJob) });
+    });
+
+    router.get('/backup-status', async (_req, res) => {
+      res.json(await deps.status());
+    });
+
+    router.get('/backup-job/:id', async (req, res) => {
+      res.json(presentBackupJob(await findJob(deps.jobs, String(req.params.id))));
+    });
+
+    router.get('/backup-job/:id/download', async (req, res) => {
+      const job = await findJob(deps.jobs, String(req.params.id));
+      if (job.status !== 'completed' || !job.storageKey || !job.filename) {
+        throw new InvalidInputError('backup_not_ready', 'Backup is not ready for download');
+      }
+      const info = await deps.blobs.stat(job.storageKey);
+      if (!info) throw new NotFoundError('backup_not_found', 'Backup file not found');
+      const range = parseRange(req.header('range'), info.size);
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Disposition', `attachment; filename="${job.filename.replace(/["\\]/g, '_')}"`);
+      if (range === 'unsatisfiable') {
+        res.setHeader('Content-Range', `bytes */${info.size}`);
+        res.status(416).json({ error: 'Requested range not satisfiable', error_type: 'range_not_satisfiable' });
+        return;
+      }
+      const { start, end } = range ?? { start: 0, end: info.size - 1 };
+      res.status(range ? 206 : 200);
+      if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${info.size}`);
+      res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+      if (info.size === 0) {
+        res.end();
+        return;
+      }
+      const body = await deps.blobs.get(job.storageKey, { start, end });
+      await pipeline(Readable.from(body), res);
+    });
+
+    router.delete('/backup-job/:id', async (req, res) => {
+      const job = await findJob(deps.jobs, String(req.params.id));
+      if (job.status === 'running') {
+        throw new ConflictError('backup_running', 'This backup is running; wait for it to finish, then delete it');
+      }
+      if (job.storageKey) await deps.blobs.delete(job.storageKey);
+      await deps.jobs.delete(job.id);
+      res.json({ success: true, message: 'Backup deleted' });
+    });
+  };
+}

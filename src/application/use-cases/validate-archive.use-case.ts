@@ -1,0 +1,107 @@
+import { isDomainError } from '../../domain/errors';
+import { AVIARY_SCHEMA_VERSION, AVIARY_TABLE_NAMES } from '../../domain/schema/aviary-schema';
+import type { ArchiveReader, ArchiveReadSummary } from '../ports/archive-reader.port';
+import type { ByteStream } from '../ports/blob-store.port';
+import type { RecordStore } from '../ports/record-store.port';
+import type { Clock } from '../ports/system.port';
+import type { BackupAnalysis, ValidateProgress } from './validate-archive/backup-analysis';
+import { ArchiveInspection } from './validate-archive/inspection';
+import { aviaryTimestamp } from './validate-archive/metadata-check';
+import { compareVersion } from './validate-archive/version-check';
+
+export type { BackupAnalysis, ValidateProgress } from './validate-archive/backup-analysis';
+
+export interface ValidateArchiveInput {
+  readonly source: ByteStream;
+  /** Compressed size, when known, for progress percentages. */
+  readonly sizeBytes?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ValidateProgress) => void;
+}
+
+/**
+ * Checks a backup archive end to end in one streaming pass (SPEC §4 "Reading", §6) and describes
+ * it (SPEC §5 BackupAnalysis). Problems with the archive become `errors`/`warnings`; the promise
+ * rejects only for I/O failures of the source, an abort, or a bug. Writes nothing anywhere.
+ * `records` may be null (e.g. the CLI without a database): current counts are then null.
+ */
+export class ValidateArchive {
+  constructor(
+    private readonly reader: ArchiveReader,
+    private readonly records: RecordStore | null,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(input: ValidateArchiveInput): Promise<BackupAnalysis> {
+    const inspection = new ArchiveInspection(this.reader);
+    const { findings } = inspection;
+    const seen = { compressedBytes: 0, uncompressedBytes: 0 };
+    let summary: ArchiveReadSummary | undefined;
+    try {
+      summary = await this.reader.read(input.source, inspection.onEntry, {
+        signal: input.signal,
+        onEntryRead: (e) => inspection.checksums.entryRead(e.name, e.kind, e.sha256),
+        onWarning: (message) => findings.warn(message, 'skipped entries'),
+        onProgress: (p) => {
+          Object.assign(seen, p);
+          input.onProgress?.(progress(p.compressedBytes, p.uncompressedBytes, input.sizeBytes));
+        },
+      });
+    } catch (error) {
+      // Only the archive's own faults are findings; I/O errors and aborts are the caller's.
+      if (!isDomainError(error) || error.category !== 'integrity') throw error;
+      findings.errors.unshift(error.message);
+    }
+    const restorable = summary ? inspection.finish() : { files: 0, bytes: 0, legacyUsed: [] };
+    const m = inspection.metadata;
+    const verdict = compareVersion(m?.aviary_version ?? '', AVIARY_SCHEMA_VERSION);
+    if (m && verdict.warning) findings.warn(verdict.warning);
+    const current = await this.currentCounts(findings.warn.bind(findings));
+    findings.close();
+
+    const counts = inspection.facts.rowCounts;
+    return {
+      valid: summary !== undefined && findings.errors.length === 0,
+      aviary_version: m?.aviary_version ?? '',
+      git_commit: m?.git_commit ?? '',
+      export_timestamp: aviaryTimestamp(m?.export_timestamp ?? ''),
+      database_type: m?.database_type ?? '',
+      user_count: counts.users ?? 0,
+      api_key_count: counts.api_keys ?? 0,
+      document_count: restorable.files,
+      total_size_bytes: restorable.bytes,
+      exported_tables: m?.exported_tables ?? [],
+      users_exported: m?.users_exported ?? [],
+      errors: findings.errors,
+      warnings: findings.warnings,
+      tables: { ...counts },
+      checksums: { present: inspection.checksums.present, verified: inspection.checksums.verified, mismatches: [...inspection.checksums.mismatches] },
+      version: { archive: m?.aviary_version ?? '', service: AVIARY_SCHEMA_VERSION, comparison: verdict.comparison, requires_force: verdict.requiresForce },
+      restore_would_replace: Object.fromEntries(AVIARY_TABLE_NAMES.map((t) => [t, { current: current?.[t] ?? null, archive: counts[t] ?? 0 }])),
+      legacy_configs_used: restorable.legacyUsed,
+      entries: summary?.entries ?? 0,
+      compressed_bytes: summary?.compressedBytes ?? seen.compressedBytes,
+      uncompressed_bytes: summary?.uncompressedBytes ?? seen.uncompressedBytes,
+      analyzed_at: this.clock.now().toISOString(),
+    };
+  }
+
+  private async currentCounts(warn: (message: string) => void): Promise<Record<string, number> | null> {
+    if (!this.records) return null;
+    try {
+      return await this.records.readSnapshot(async (reader) => {
+        const out: Record<string, number> = {};
+        for (const table of AVIARY_TABLE_NAMES) out[table] = await reader.count(table);
+        return out;
+      });
+    } catch (error) {
+      warn(`The current database could not be counted: ${(error as Error).message}`);
+      return null;
+    }
+  }
+}
+
+function progress(compressedBytes: number, uncompressedBytes: number, totalBytes?: number): ValidateProgress {
+  if (!totalBytes) return { compressedBytes, uncompressedBytes };
+  return { compressedBytes, uncompressedBytes, totalBytes, percent: Math.min(100, Math.floor((compressedBytes / totalBytes) * 100)) };
+}

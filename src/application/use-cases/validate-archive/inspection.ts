@@ -1,0 +1,110 @@
+import { METADATA_ENTRY, tableEntry } from '../../../domain/archive/archive-format';
+import { isDomainError } from '../../../domain/errors';
+import { AVIARY_TABLE_NAMES, tableDef } from '../../../domain/schema/aviary-schema';
+import type { ArchiveEntry, ArchiveReader } from '../../ports/archive-reader.port';
+import type { ByteStream } from '../../ports/blob-store.port';
+import { ChecksumCheck } from './checksum-check';
+import { FileTally } from './file-tally';
+import { Findings } from './findings';
+import { checkMetadata, type ArchiveMetadataRead } from './metadata-check';
+import { checkReferences, checkTable, TableFacts } from './table-check';
+import { lines, readText, StreamFailure } from './text-body';
+
+const MAX_CHECKSUM_LINE = 8192;
+
+/**
+ * The state of one validation pass: what each entry contributes as it streams by, and the checks
+ * that can only run once the last entry has been read (references, checksums, counts).
+ */
+export class ArchiveInspection {
+  readonly findings = new Findings();
+  readonly facts = new TableFacts();
+  readonly files = new FileTally();
+  readonly checksums = new ChecksumCheck(this.findings);
+  metadata: ArchiveMetadataRead | undefined;
+  private metadataSeen = false;
+
+  constructor(private readonly reader: ArchiveReader) {}
+
+  readonly onEntry = async (entry: ArchiveEntry): Promise<void> => {
+    switch (entry.kind) {
+      case 'metadata':
+        return this.content(entry, async (body) => this.takeMetadata(await readText(body)));
+      case 'table': {
+        const def = tableDef(entry.table ?? '');
+        if (!def) return;
+        return this.content(entry, (body) => checkTable(entry.name, def, this.reader.rows({ name: entry.name, body }), this.facts, this.findings));
+      }
+      case 'checksums':
+        return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));
+      case 'document':
+        return this.files.addDocument(entry.userId ?? '', entry.size);
+      case 'legacy-config':
+        return this.files.addLegacyConfig(entry.userId ?? '', entry.size);
+      case 'ignored':
+        return;
+    }
+  };
+
+  /**
+   * Runs a content check. Problems with the content are recorded and reading goes on (every
+   * problem gets reported); a failure of the archive stream itself is rethrown (reading stops).
+   */
+  private async content(entry: ArchiveEntry, work: (body: ByteStream) => Promise<void>): Promise<void> {
+    const stream = new StreamFailure();
+    try {
+      await work(stream.watch(entry.body));
+    } catch (error) {
+      if (stream.happened) throw stream.error;
+      const e = error as Error & { code?: string };
+      if (isDomainError(error)) this.findings.error(error.message, entry.name);
+      else if (e?.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') this.findings.error(`Entry ${JSON.stringify(entry.name)}: is not valid UTF-8`, entry.name);
+      else this.findings.error(`Entry ${JSON.stringify(entry.name)}: ${e?.message ?? String(error)}`, entry.name);
+    }
+  }
+
+  private takeMetadata(text: string): void {
+    this.metadataSeen = true;
+    const { metadata, problems } = checkMetadata(text);
+    for (const p of problems) this.findings.error(p, METADATA_ENTRY);
+    this.metadata = metadata;
+  }
+
+  /** The checks that need the whole archive; only meaningful when it was read to the end. */
+  finish(): { files: number; bytes: number; legacyUsed: string[] } {
+    if (!this.metadataSeen) this.findings.error(`${METADATA_ENTRY} is missing: this is not an Aviary backup, or it is incomplete`);
+    checkReferences(this.facts, this.findings);
+    this.checksums.finish();
+    const restorable = this.files.finish(this.facts, this.findings);
+    this.compareWithMetadata(restorable.files);
+    return restorable;
+  }
+
+  /** Metadata that disagrees with the archive's content is suspicious but not fatal. */
+  private compareWithMetadata(restorableFiles: number): void {
+    const m = this.metadata;
+    const counts = this.facts.rowCounts;
+    const present = Object.keys(counts);
+    if (present.length === 0) this.findings.warn('The archive holds no database tables (a files-only backup)');
+    else {
+      for (const t of AVIARY_TABLE_NAMES) if (!(t in counts)) this.findings.warn(`${tableEntry(t)} is missing; that table is treated as empty`);
+    }
+    if (!m) return;
+    for (const t of m.exported_tables) {
+      if (!tableDef(t)) this.findings.warn(`metadata.json exported_tables lists unknown table ${JSON.stringify(t)}; ignored`);
+      else if (!(t in counts)) this.findings.warn(`metadata.json exported_tables lists ${JSON.stringify(t)}, but ${tableEntry(t)} is not in the archive`);
+    }
+    const differ = (what: string, claimed: number | undefined, actual: number) => {
+      if (claimed !== undefined && claimed !== actual) this.findings.warn(`metadata.json says ${what} is ${claimed}, the archive holds ${actual}`);
+    };
+    differ('total_documents', m.total_documents, this.files.documentFiles);
+    differ('total_users', m.total_users, counts.users ?? 0);
+    differ('total_api_keys', m.total_api_keys, counts.api_keys ?? 0);
+    const bytes = this.files.documentBytes;
+    if (m.total_size_bytes !== undefined && m.total_size_bytes !== bytes && m.total_size_bytes !== bytes + this.files.legacyBytes) {
+      this.findings.warn(`metadata.json says total_size_bytes is ${m.total_size_bytes}, the archive's files hold ${bytes}`);
+    }
+    for (const [t, n] of Object.entries(m.tables ?? {})) if (tableDef(t)) differ(`the row count of ${t}`, n, counts[t] ?? 0);
+    if (restorableFiles === 0 && this.files.documentFiles > 0) this.findings.warn('No document in the archive belongs to a user in database/users.json');
+  }
+}

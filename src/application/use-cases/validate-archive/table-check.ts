@@ -1,0 +1,112 @@
+import type { ArchiveValue, TableDef } from '../../../domain/schema/column';
+import { coerceValue, isUuid } from '../../../domain/schema/values';
+import type { Findings } from './findings';
+
+/** Where a user id was first referenced, for the error that names it. */
+interface Reference {
+  readonly entry: string;
+  readonly row: number;
+  readonly column: string;
+}
+
+/**
+ * Keys are kept compactly: a UUID as 16 latin1 characters instead of 36. Measured on Node 20, a
+ * Set of 1M 36-character keys costs ≈77 MB; compact keys save about a third. Only primary and
+ * unique keys are kept, never rows: memory grows with row count (≈50 bytes a row), not row size.
+ */
+export function compactKey(value: ArchiveValue): string {
+  const text = String(value);
+  if (!isUuid(text)) return `s:${text}`;
+  const hex = text.replace(/-/g, '');
+  let key = '';
+  for (let i = 0; i < 32; i += 2) key += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return key;
+}
+
+/** What the table checks learn across all table files, for the end-of-archive checks. */
+export class TableFacts {
+  readonly rowCounts: Record<string, number> = {};
+  /** Lower-case ids of users.json. */
+  readonly userIds = new Set<string>();
+  /** Users whose rmapi_config is empty (a legacy pairing file may fill it). */
+  readonly usersWithoutPairing = new Set<string>();
+  /** First reference to each user id, per referencing column kind. */
+  readonly ownerRefs = new Map<string, Reference>();
+  readonly updaterRefs = new Map<string, Reference>();
+}
+
+/**
+ * Checks every row of one table file against the schema: each value coerces to its column's type
+ * (absent columns take their defaults; columns without one must be present), primary and unique
+ * keys are unique, and user references are collected for the end (users.json may come last).
+ */
+export async function checkTable(
+  entry: string,
+  def: TableDef,
+  rows: AsyncIterable<Record<string, unknown>>,
+  facts: TableFacts,
+  findings: Findings,
+): Promise<void> {
+  const known = new Set(def.columns.map((c) => c.name));
+  const unknown = new Set<string>();
+  const uniqueSets = [[def.primaryKey], ...def.columns.filter((c) => c.unique).map((c) => [c.name]), ...def.uniques]
+    .map((columns) => ({ columns, seen: new Set<string>() }));
+  let index = 0;
+  for await (const row of rows) {
+    const at = `${entry} row [${index}]`;
+    const values: Record<string, ArchiveValue> = {};
+    for (const col of def.columns) {
+      if (!Object.prototype.hasOwnProperty.call(row, col.name)) {
+        if (col.default === undefined) findings.error(`${at}: ${col.name} is missing`, entry);
+        continue;
+      }
+      const result = coerceValue(col, row[col.name]);
+      if (result.ok) values[col.name] = result.value;
+      else findings.error(`${at}: ${result.problem} (found ${preview(row[col.name])})`, entry);
+    }
+    for (const key of Object.keys(row)) if (!known.has(key)) unknown.add(key);
+    for (const u of uniqueSets) {
+      const parts = u.columns.map((c) => values[c]);
+      if (parts.some((p) => p === undefined || p === null)) continue;
+      const key = parts.map(compactKey).join('\u0000');
+      if (u.seen.has(key)) {
+        const label = u.columns.length === 1 && u.columns[0] === def.primaryKey ? 'primary key' : 'unique key';
+        findings.error(`${at}: duplicate ${label} ${u.columns.map((c, i) => `${c}=${JSON.stringify(parts[i])}`).join(', ')}`, entry);
+      } else u.seen.add(key);
+    }
+    for (const fk of def.foreignKeys) {
+      const id = values[fk.column];
+      const refs = fk.column === 'updated_by' ? facts.updaterRefs : facts.ownerRefs;
+      if (typeof id === 'string' && !refs.has(id)) refs.set(id, { entry, row: index, column: fk.column });
+    }
+    if (def.name === 'users' && typeof values.id === 'string') {
+      facts.userIds.add(values.id);
+      if ((values.rmapi_config ?? '') === '') facts.usersWithoutPairing.add(values.id);
+    }
+    index++;
+  }
+  facts.rowCounts[def.name] = index;
+  if (unknown.size > 0) {
+    findings.warn(`${entry}: unknown column${unknown.size > 1 ? 's' : ''} ${[...unknown].slice(0, 10).map((c) => JSON.stringify(c)).join(', ')} ignored`);
+  }
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** End-of-archive reference check: every user_id must name a user of users.json. */
+export function checkReferences(facts: TableFacts, findings: Findings): void {
+  for (const [id, ref] of facts.ownerRefs) {
+    if (!facts.userIds.has(id)) {
+      findings.error(`${ref.entry} row [${ref.row}]: ${ref.column} ${JSON.stringify(id)} refers to a user that is not in database/users.json`, 'dangling references');
+    }
+  }
+  // Aviary never cascades updated_by and its own restore clears it; a dangling one is not fatal.
+  for (const [id, ref] of facts.updaterRefs) {
+    if (!facts.userIds.has(id)) {
+      findings.warn(`${ref.entry} row [${ref.row}]: ${ref.column} ${JSON.stringify(id)} refers to a user that is not in database/users.json; restore clears it`, 'dangling updated_by');
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Container } from 'inversify';
+import type { ArchiveEncoder } from '../application/ports/archive-encoder.port';
+import type { BlobStore } from '../application/ports/blob-store.port';
+import type { DatabaseBackend } from '../application/ports/database.port';
+import type { Clock, Logger } from '../application/ports/system.port';
+import { TOKENS } from '../application/ports/tokens';
+import { ApplyRetention } from '../application/use-cases/apply-retention.use-case';
+import { CreateBackup } from '../application/use-cases/create-backup.use-case';
+import { GetBackupStatus } from '../application/use-cases/get-backup-status.use-case';
+import { RecoverBackupJobs } from '../application/use-cases/recover-backup-jobs.use-case';
+import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
+import { TarGzArchiveEncoder } from '../adapters/archive/tar-gz.archive-encoder';
+import type { AppConfig } from '../adapters/config/app-config';
+import { backupRoutes } from '../adapters/http/backup.router';
+import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
+import { BackupWorker } from '../adapters/jobs/backup-worker';
+import { parseCron } from '../domain/cron';
+import { SERVICE_VERSION } from '../service-version';
+import { HTTP_TOKENS } from './http-tokens';
+
+export const BACKUP_TOKENS = {
+  ArchiveEncoder: Symbol.for('aviary.ArchiveEncoder'),
+  WorkerId: Symbol.for('aviary.WorkerId'),
+} as const;
+
+/** CreateBackup, its job queue, worker, schedule, retention and the backup endpoints. */
+export function backupModule(c: Container, config: AppConfig): void {
+  c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+  c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder());
+  const db = () => c.get<DatabaseBackend>(TOKENS.Database);
+  const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
+  const clock = () => c.get<Clock>(TOKENS.Clock);
+  const logger = () => c.get<Logger>(TOKENS.Logger);
+
+  c.bind(CreateBackup).toDynamicValue(
+    () => new CreateBackup(db().records, blobs(), c.get<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder), clock(), logger(), SERVICE_VERSION),
+  );
+  c.bind(RunBackupJob).toDynamicValue(
+    () => new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays }),
+  );
+  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger()));
+  c.bind(ApplyRetention).toDynamicValue(
+    () => new ApplyRetention(db().jobs, blobs(), clock(), logger(), { keepCount: config.backup.retentionCount }),
+  );
+  c.bind(BackupWorker).toDynamicValue(
+    () =>
+      new BackupWorker(db().jobs, db().locks, c.get(RunBackupJob), c.get(RecoverBackupJobs), c.get(ApplyRetention), logger(), {
+        workerId: c.get<string>(BACKUP_TOKENS.WorkerId),
+      }),
+  );
+  c.bind(BackupScheduler).toDynamicValue(
+    () =>
+      new BackupScheduler(
+        config.backup.schedule ? parseCron(config.backup.schedule) : undefined,
+        db().jobs,
+        db().locks,
+        clock(),
+        logger(),
+        c.get<string>(BACKUP_TOKENS.WorkerId),
+        () => c.get(BackupWorker).wake(),
+      ),
+  );
+  c.bind(GetBackupStatus).toDynamicValue(
+    () => new GetBackupStatus(db().jobs, config.backup, () => c.get(BackupScheduler).nextRunAt()),
+  );
+  c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(BackupWorker));
+  c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(BackupScheduler));
+  c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
+    backupRoutes({
+      jobs: db().jobs,
+      blobs: blobs(),
+      accounts: db().accounts,
+      wake: () => c.get(BackupWorker).wake(),
+      status: () => c.get(GetBackupStatus).execute(),
+    }),
+  );
+}
