@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Container } from 'inversify';
 import type { ArchiveEncoder } from '../application/ports/archive-encoder.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
@@ -16,6 +14,7 @@ import type { AppConfig } from '../adapters/config/app-config';
 import { backupRoutes } from '../adapters/http/backup.router';
 import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
 import { BackupWorker } from '../adapters/jobs/backup-worker';
+import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
@@ -27,7 +26,7 @@ export const BACKUP_TOKENS = {
 
 /** CreateBackup, its job queue, worker, schedule, retention and the backup endpoints. */
 export function backupModule(c: Container, config: AppConfig): void {
-  c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(`${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+  c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(PROCESS_TAG);
   c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder());
   const db = () => c.get<DatabaseBackend>(TOKENS.Database);
   const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
@@ -40,7 +39,7 @@ export function backupModule(c: Container, config: AppConfig): void {
   c.bind(RunBackupJob).toDynamicValue(
     () => new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays }),
   );
-  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger()));
+  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadLocalProcess));
   c.bind(ApplyRetention).toDynamicValue(
     () => new ApplyRetention(db().jobs, blobs(), clock(), logger(), { keepCount: config.backup.retentionCount }),
   );
@@ -48,6 +47,7 @@ export function backupModule(c: Container, config: AppConfig): void {
     () =>
       new BackupWorker(db().jobs, db().locks, c.get(RunBackupJob), c.get(RecoverBackupJobs), c.get(ApplyRetention), logger(), {
         workerId: c.get<string>(BACKUP_TOKENS.WorkerId),
+        isDeadHolder: isDeadLocalProcess,
       }),
   );
   c.bind(BackupScheduler).toDynamicValue(

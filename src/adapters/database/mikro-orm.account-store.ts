@@ -108,6 +108,25 @@ export class MikroOrmAccountStore implements AccountStore {
     await this.run(() => this.knex(systemSettings.name).insert(row).onConflict('key').merge(merged));
   }
 
+  /** Oldest active admin; SQLite keeps times as text with varying fraction digits, so order by julianday. */
+  findFirstAdmin(): Promise<UserAccount | null> {
+    const yes = (table: TableDef, name: string) => encodeValue(col(table, name), true, this.engine.dialect);
+    const order = this.engine.dialect === 'sqlite' ? 'julianday(created_at), id' : 'created_at, id';
+    return this.findUser((q) => q.where({ is_admin: yes(users, 'is_admin'), is_active: yes(users, 'is_active') }).orderByRaw(order));
+  }
+
+  async setRmapiConfigIfEmpty(userId: string, text: string): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    const now = this.time(users, 'updated_at');
+    const changed = await this.run(() =>
+      this.knex(users.name)
+        .where('id', userId.toLowerCase())
+        .andWhereRaw("trim(coalesce(rmapi_config, '')) = ''")
+        .update({ rmapi_config: text, updated_at: now }),
+    );
+    return changed === 1;
+  }
+
   private async findUser(where: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<UserAccount | null> {
     const raw = await this.run(() => where(this.knex(users.name)).orderBy('id').first());
     return raw ? toAccount(decodeRow(users, raw as Record<string, unknown>)) : null;

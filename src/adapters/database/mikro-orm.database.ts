@@ -11,6 +11,7 @@ import { MikroOrmAccountStore } from './mikro-orm.account-store';
 import { MikroOrmRecordStore } from './mikro-orm.record-store';
 import { KnexBackupJobStore } from './knex.backup-job-store';
 import { KnexLockStore } from './knex.lock-store';
+import { KnexMigrationRunStore } from './knex.migration-run-store';
 import type { StoreStats } from './knex.record-access';
 import { postgresEngine, type PostgresOptions } from './postgres.engine';
 import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
@@ -48,6 +49,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
   readonly accounts: MikroOrmAccountStore;
   readonly jobs: KnexBackupJobStore;
   readonly locks: KnexLockStore;
+  readonly migrationRuns: KnexMigrationRunStore;
   /** Diagnostics, e.g. how many keyset pages streams have read. */
   readonly stats: StoreStats = { streamBatches: 0 };
   /** The knex of the ORM, for adapters of service tables (jobs, uploads) added by later migrations. */
@@ -63,6 +65,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.accounts = new MikroOrmAccountStore(this.knex, engine);
     this.jobs = new KnexBackupJobStore(this.knex, engine);
     this.locks = new KnexLockStore(this.knex, engine);
+    this.migrationRuns = new KnexMigrationRunStore(this.knex, engine);
   }
 
   /** Applies pending migrations, then adds missing default settings without touching existing ones. */

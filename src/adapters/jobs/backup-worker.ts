@@ -11,6 +11,7 @@ export interface BackupWorkerOptions {
   readonly pollMs?: number;
   readonly lockTtlMs?: number;
   readonly maintenanceMs?: number;
+  readonly isDeadHolder?: (holder: string) => boolean;
 }
 
 /**
@@ -75,16 +76,18 @@ export class BackupWorker implements BackgroundService {
   /** Runs pending jobs until none is left or the lock is busy. */
   private async drain(): Promise<void> {
     const holder = this.options.workerId;
+    // A restore in this same process takes the lease under another holder name.
+    const lockHolder = `${holder}:backup`;
     const ttl = this.options.lockTtlMs ?? 60_000;
     while (!this.stopped) {
       try {
         if (!(await this.hasPending())) return;
-        if (!(await this.locks.acquire(BACKUP_RESTORE_LOCK, holder, ttl, 'backup'))) return;
+        if (!(await this.takeLock(lockHolder, ttl))) return;
         try {
           const job = await this.jobs.claimNext(holder);
           if (!job) return;
           this.abort = new AbortController();
-          const renew = setInterval(() => void this.locks.renew(BACKUP_RESTORE_LOCK, holder, ttl).catch(() => undefined), ttl / 4);
+          const renew = setInterval(() => void this.locks.renew(BACKUP_RESTORE_LOCK, lockHolder, ttl).catch(() => undefined), ttl / 4);
           renew.unref();
           try {
             await this.runJob.execute(job, holder, this.abort.signal);
@@ -94,13 +97,22 @@ export class BackupWorker implements BackgroundService {
           }
           await this.retention.execute().catch((error) => this.logger.warn('retention failed', { error }));
         } finally {
-          await this.locks.release(BACKUP_RESTORE_LOCK, holder).catch(() => undefined);
+          await this.locks.release(BACKUP_RESTORE_LOCK, lockHolder).catch(() => undefined);
         }
       } catch (error) {
         this.logger.error('backup worker error', { error });
         return;
       }
     }
+  }
+
+  /** The lease, taking it over from a holder that is certainly dead rather than waiting out its TTL. */
+  private async takeLock(holder: string, ttl: number): Promise<boolean> {
+    if (await this.locks.acquire(BACKUP_RESTORE_LOCK, holder, ttl, 'backup')) return true;
+    const current = await this.locks.current(BACKUP_RESTORE_LOCK);
+    if (!current || !this.options.isDeadHolder?.(current.holder)) return false;
+    await this.locks.release(BACKUP_RESTORE_LOCK, current.holder);
+    return this.locks.acquire(BACKUP_RESTORE_LOCK, holder, ttl, 'backup');
   }
 
   private async hasPending(): Promise<boolean> {

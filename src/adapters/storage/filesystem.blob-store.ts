@@ -10,6 +10,7 @@ import type {
 } from '../../application/ports/blob-store.port';
 import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
+import { isDeadLocalProcess, PROCESS_TAG } from '../system/process-liveness';
 
 /** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
 export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
@@ -37,6 +38,20 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  /** Removes temp files of writers that are certainly dead (killed mid-put); returns how many. */
+  async sweepAbandonedTemp(): Promise<number> {
+    let removed = 0;
+    const names = await readdir(this.tempDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const tag = name.split('_').slice(0, 3).join(':');
+      if (name.endsWith('.part') && isDeadLocalProcess(tag)) {
+        await rm(join(this.tempDir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   async ping(): Promise<void> {
     try {
       await mkdir(this.root, { recursive: true });
@@ -52,7 +67,8 @@ export class FilesystemBlobStore implements BlobStore {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
     await mkdir(this.tempDir, { recursive: true }).catch((error) => { throw this.translate(error, key, 'write'); });
-    const temp = join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
+    // The writer's tag lets a later start remove what a killed process left behind.
+    const temp = join(this.tempDir, `${PROCESS_TAG.replace(/:/g, '_')}_${randomBytes(8).toString('hex')}.part`);
     let out: WriteStream | undefined;
     try {
       out = createWriteStream(temp, { flags: 'wx' });

@@ -1,6 +1,6 @@
-import { apiKeyLookupPrefix } from '../../domain/api-key';
+import { apiKeyLookupPrefixes } from '../../domain/api-key';
 import { DomainError } from '../../domain/errors';
-import type { AccountStore, UserAccount } from '../ports/account-store.port';
+import type { AccountStore, ApiKeyRecord, UserAccount } from '../ports/account-store.port';
 import type { Clock, PasswordHasher } from '../ports/system.port';
 import type { TokenService } from '../ports/token-service.port';
 
@@ -72,8 +72,10 @@ export class Authenticator {
 
   /** The user behind an API key, if the key is active, unexpired and its owner active. */
   async fromApiKey(key: string): Promise<UserAccount | null> {
-    if (key.length < 8) return null;
-    const candidates = await this.accounts.findApiKeysByPrefix(apiKeyLookupPrefix(key));
+    // Any length: a migrated single-user API_KEY may be short (it is stored under a tag, SPEC §7).
+    if (key.length === 0) return null;
+    const candidates: ApiKeyRecord[] = [];
+    for (const prefix of apiKeyLookupPrefixes(key)) candidates.push(...(await this.accounts.findApiKeysByPrefix(prefix)));
     const now = this.clock.now().getTime();
     for (const candidate of candidates) {
       if (!candidate.isActive) continue;

@@ -58,4 +58,8 @@ export interface AccountStore {
   /** Key/value from system_settings, or null. */
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string, description?: string): Promise<void>;
+  /** The oldest active admin (created_at, then id), or null: the target of the single-user migration. */
+  findFirstAdmin(): Promise<UserAccount | null>;
+  /** Sets users.rmapi_config only when it is empty (null or blank); true when it was set. */
+  setRmapiConfigIfEmpty(userId: string, text: string): Promise<boolean>;
 }

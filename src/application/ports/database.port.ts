@@ -1,6 +1,7 @@
 import type { AccountStore } from './account-store.port';
 import type { BackupJobStore } from './backup-job-store.port';
 import type { LockStore } from './lock-store.port';
+import type { MigrationRunStore } from './migration-run-store.port';
 import type { RecordStore } from './record-store.port';
 
 /** Everything the service keeps in its database, as provided by a database plugin. */
@@ -11,6 +12,7 @@ export interface DatabaseBackend {
   /** The service's own tables (never exported). */
   readonly jobs: BackupJobStore;
   readonly locks: LockStore;
+  readonly migrationRuns: MigrationRunStore;
   /** Creates or migrates the schema forward and seeds missing system settings. Idempotent. */
   migrate(): Promise<{ applied: string[] }>;
   /** Throws UnavailableError when the database cannot be reached. */

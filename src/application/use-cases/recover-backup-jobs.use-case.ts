@@ -17,12 +17,17 @@ export class RecoverBackupJobs {
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** True when a worker id certainly belongs to a process that is gone (same host, pid dead). */
+    private readonly isDeadWorker: (workerId: string) => boolean = () => false,
   ) {}
 
   async execute(): Promise<{ failed: string[]; removedPartials: number }> {
     const staleBefore = new Date(this.clock.now().getTime() - STALE_AFTER_MS);
     const failed: string[] = [];
-    for (const job of await this.jobs.listStale(staleBefore)) {
+    const orphaned = (await this.jobs.list()).filter((j) => j.status === 'running' && j.workerId && this.isDeadWorker(j.workerId));
+    const stale = await this.jobs.listStale(staleBefore);
+    const abandoned = [...orphaned, ...stale.filter((j) => !orphaned.some((o) => o.id === j.id))];
+    for (const job of abandoned) {
       await this.jobs.fail(
         job.id,
         'The service stopped while this backup was running; its partial archive was removed. Start a new backup.',

@@ -44,6 +44,7 @@ export class RunBackupJob {
         this.logger.warn('could not record backup progress', { job_id: job.id, error }),
       );
     };
+    this.logger.info('backup started', { job_id: job.id, worker_id: workerId });
     const heartbeat = setInterval(send, HEARTBEAT_MS);
     heartbeat.unref?.();
     try {

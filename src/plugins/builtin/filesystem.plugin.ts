@@ -18,7 +18,11 @@ export const filesystemPlugin: AviaryPlugin = {
       optionsSchema,
       envNames: { root: 'DATA_DIR' },
       optionsFromEnv: (_env, dataDir) => ({ root: dataDir }),
-      create: async (options) => new FilesystemBlobStore(options),
+      create: async (options) => {
+        const store = new FilesystemBlobStore(options);
+        await store.sweepAbandonedTemp();
+        return store;
+      },
     });
   },
 };

@@ -1,0 +1,60 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Env } from '../../src/plugins/plugin-api';
+
+const root = join(__dirname, '..', '..');
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  readonly events: Record<string, unknown>[];
+  waitFor(predicate: (e: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts test/e2e/host/service-process.ts with the given environment and waits until it is ready. */
+export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/service-process.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: Record<string, unknown>[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => {
+    buffer += d;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        events.push(JSON.parse(line));
+      } catch {
+        // not ours
+      }
+    }
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (predicate: (e: Record<string, unknown>) => boolean, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = events.find(predicate);
+      if (hit) return hit;
+      if (child.exitCode !== null) throw new Error(`service process exited (${child.exitCode}): ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting; stderr: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await waitFor((e) => e.message === 'ready');
+  return {
+    child,
+    events,
+    waitFor,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
