@@ -98,15 +98,20 @@ export class KnexBackupJobStore implements BackupJobStore {
         this.knex<JobRow>(TABLE).where({ status: 'pending' }).orderBy([{ column: 'created_at' }, { column: 'id' }]).first('id'),
       );
       if (!candidate) return null;
-      const now = Date.now();
-      const changed = await this.run(() =>
-        this.knex(TABLE)
-          .where({ id: candidate.id, status: 'pending' })
-          .update({ status: 'running', phase: 'planning', worker_id: workerId, started_at: now, heartbeat_at: now }),
-      );
-      if (changed === 1) return this.get(candidate.id);
+      const claimed = await this.claim(candidate.id, workerId);
+      if (claimed) return claimed;
     }
     return null;
+  }
+
+  async claim(id: string, workerId: string): Promise<BackupJob | null> {
+    const now = Date.now();
+    const changed = await this.run(() =>
+      this.knex(TABLE)
+        .where({ id, status: 'pending' })
+        .update({ status: 'running', phase: 'planning', worker_id: workerId, started_at: now, heartbeat_at: now }),
+    );
+    return changed === 1 ? this.get(id) : null;
   }
 
   async reportProgress(id: string, workerId: string, p: JobProgress): Promise<boolean> {

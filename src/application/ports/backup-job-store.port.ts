@@ -32,6 +32,8 @@ export interface BackupJobStore {
    * gets a given job. Null when nothing is pending.
    */
   claimNext(workerId: string): Promise<BackupJob | null>;
+  /** Claims one specific pending job (e.g. the one a CLI command just queued); null if gone or taken. */
+  claim(id: string, workerId: string): Promise<BackupJob | null>;
   /** Progress and heartbeat; ignored unless the job is still running for this worker. */
   reportProgress(id: string, workerId: string, progress: JobProgress): Promise<boolean>;
   /**

@@ -1,0 +1,108 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DatabaseBackend } from '../../application/ports/database.port';
+import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
+import { TOKENS } from '../../application/ports/tokens';
+import { CreateBackup } from '../../application/use-cases/create-backup.use-case';
+import { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
+import { bootService } from '../../boot';
+import type { BackupOptions } from '../../domain/backup-job';
+import { isUuid } from '../../domain/schema/values';
+import { PROCESS_TAG } from '../system/process-liveness';
+import { CliCommand, parseArgs } from './command';
+import { progressPrinter } from './progress';
+
+const list = (v: string | true | undefined) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+/**
+ * `backup create`: the same CreateBackup as the API. Into storage as a listed job (default), or
+ * straight into a local file with --output (written under a temporary name, renamed when complete).
+ */
+export const backupCreateCommand: CliCommand = {
+  name: 'backup',
+  usage: 'backup create [--users ID,…] [--no-files] [--no-configs] [--tables T,…] [--output FILE]',
+  summary: 'make a backup now (into storage, or into FILE)',
+  async run(args, io) {
+    const { flags, positional } = parseArgs(args, ['users', 'tables', 'output']);
+    if (positional[0] !== 'create') {
+      io.stderr.write('usage: aviary-backup ' + this.usage + '\n');
+      return 2;
+    }
+    const options: BackupOptions = {
+      includeFiles: !flags.has('no-files'),
+      includeConfigs: !flags.has('no-configs'),
+      userIds: list(flags.get('users')).map((id) => id.toLowerCase()),
+      tables: list(flags.get('tables')),
+    };
+    const notIds = options.userIds.filter((id) => !isUuid(id));
+    if (notIds.length > 0) {
+      io.stderr.write(`--users takes user ids (UUIDs); not ids: ${notIds.join(', ')}\n`);
+      return 2;
+    }
+    const service = await bootService({ env: io.env, background: false });
+    const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'backup');
+    const onProgress = (p: { phase: string; bytesDone: number; bytesTotal: number }) => progress.update(p.phase, p.bytesDone, p.bytesTotal);
+    try {
+      const output = flags.get('output');
+      if (typeof output === 'string') {
+        const target = resolve(output);
+        const temp = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+        try {
+          const result = await service.container.get(CreateBackup).execute({
+            options,
+            onProgress,
+            sink: (archive) => pipeline(Readable.from(archive), createWriteStream(temp, { flags: 'wx', mode: 0o600 })),
+          });
+          await rename(temp, target);
+          progress.done();
+          io.stdout.write(`backup written to ${output}: ${result.documents} documents, ${Object.values(result.tables).reduce((a, b) => a + b, 0)} rows\n`);
+          for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
+          return 0;
+        } catch (error) {
+          await rm(temp, { force: true });
+          throw error;
+        }
+      }
+      return await runAsJob(service.container.get<DatabaseBackend>(TOKENS.Database), service.container.get(RunBackupJob), options, io, progress);
+    } finally {
+      await service.close();
+    }
+  },
+};
+
+async function runAsJob(
+  db: DatabaseBackend,
+  runner: RunBackupJob,
+  options: BackupOptions,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+  progress: ReturnType<typeof progressPrinter>,
+): Promise<number> {
+  const holder = `${PROCESS_TAG}:cli`;
+  if (!(await db.locks.acquire(BACKUP_RESTORE_LOCK, holder, 10 * 60_000, 'backup (cli)'))) {
+    io.stderr.write('another backup or restore is running; try again when it has finished\n');
+    return 1;
+  }
+  try {
+    const queued = await db.jobs.create({ adminUserId: null, trigger: 'cli', options });
+    const job = await db.jobs.claim(queued.id, PROCESS_TAG);
+    if (!job) throw new Error('the job was taken by a running service; see the backup list');
+    const poll = setInterval(async () => {
+      const current = await db.jobs.get(job.id).catch(() => null);
+      if (current) progress.update(current.phase, current.bytesDone, current.bytesTotal);
+    }, 1000);
+    const finished = await runner.execute(job, PROCESS_TAG).finally(() => clearInterval(poll));
+    progress.done();
+    if (finished?.status !== 'completed') {
+      io.stderr.write(`backup failed: ${finished?.errorMessage ?? 'unknown error'}\n`);
+      return 1;
+    }
+    io.stdout.write(`backup ${finished.filename} stored (${finished.fileSize} bytes, job ${finished.id})\n`);
+    for (const w of finished.warnings) io.stderr.write(`warning: ${w}\n`);
+    return 0;
+  } finally {
+    await db.locks.release(BACKUP_RESTORE_LOCK, holder);
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const cli = (args: string[], env: Record<string, string>) =>
+  run(process.execPath, ['bin/aviary-backup.js', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+
+describe('aviary-backup backup create (CLI)', () => {
+  let dataDir: string;
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'aviary-cli-'));
+  });
+  after(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('writes an archive to --output that GNU tar reads, with metadata first; plain progress lines off a terminal', async () => {
+    const out = join(dataDir, 'manual.tar.gz');
+    const { stdout, stderr } = await cli(['backup', 'create', '--output', out], { DATA_DIR: dataDir });
+    assert.match(stdout, /backup written to .*manual\.tar\.gz/);
+    assert.match(stderr, /backup: 100%/);
+    const { stdout: names } = await run('tar', ['tzf', out]);
+    const entries = names.trim().split('\n');
+    assert.equal(entries[0], 'metadata.json');
+    assert.equal(entries.at(-1), 'checksums.sha256');
+    assert.deepEqual((await readdir(dataDir)).filter((n) => n.includes('partial')), []);
+  });
+
+  it('stores a listed backup job by default, and refuses malformed user ids before doing anything', async () => {
+    const { stdout } = await cli(['backup', 'create', '--no-files'], { DATA_DIR: dataDir });
+    assert.match(stdout, /backup aviary_backup_\d{8}_\d{6}(_\d+)?\.tar\.gz stored/);
+    assert.equal((await readdir(join(dataDir, 'backups'))).length, 1);
+    await assert.rejects(cli(['backup', 'create', '--users', 'bob'], { DATA_DIR: dataDir }), (e: { code: number; stderr: string }) => {
+      return e.code === 2 && /not ids: bob/.test(e.stderr);
+    });
+    await assert.rejects(cli(['backup', 'explode'], { DATA_DIR: dataDir }), (e: { code: number }) => e.code === 2);
+  });
+
+});
