@@ -1,5 +1,5 @@
 import {
-  buildMetadata, CHECKSUMS_ENTRY, checksumLine, documentEntry, LEGACY_CONFIGS_DIR, METADATA_ENTRY, tableEntry,
+  buildMetadata, CHECKSUMS_ENTRY, checksumLine, documentEntry, DOCUMENTS_DIR, LEGACY_CONFIGS_DIR, METADATA_ENTRY, tableEntry,
 } from '../../domain/archive/archive-format';
 import { byteLength, tableJsonChunks } from '../../domain/archive/table-json';
 import type { BackupOptions, BackupPhase } from '../../domain/backup-job';
@@ -110,19 +110,25 @@ export class CreateBackup {
     const digests: EncodedEntry[] = [];
     let phase: BackupPhase = 'database';
     let archiveBytes = 0;
+    let bytesDone = 0;
+    const enter = (next: BackupPhase) => {
+      phase = next;
+      report(phase, bytesDone, Math.max(bytesTotal, bytesDone));
+    };
     const self = this;
     async function* entries(): AsyncGenerator<ArchiveSourceEntry> {
+      enter('database');
       yield { name: METADATA_ENTRY, size: metadataBytes.length, body: metadataBytes };
       for (const table of tables) {
         yield { name: tableEntry(table.name), size: tableSizes.get(table.name)!, body: self.tableChunks(reader, table, filters, transform) };
       }
-      phase = 'documents';
+      enter('documents');
       for (const doc of [...documents, ...configs]) {
         signal?.throwIfAborted();
         const entry = await self.openDocument(doc, warnings, signal);
         if (entry) yield entry;
       }
-      phase = 'finalizing';
+      enter('finalizing');
       const manifest = new TextEncoder().encode(digests.map((d) => checksumLine(d.sha256, d.name)).join(''));
       yield { name: CHECKSUMS_ENTRY, size: manifest.length, body: manifest };
     }
@@ -131,14 +137,15 @@ export class CreateBackup {
       onEntry: (entry) => digests.push(entry),
       onBytes: (uncompressed, compressed) => {
         archiveBytes = compressed;
+        bytesDone = uncompressed;
         report(phase, uncompressed, Math.max(bytesTotal, uncompressed));
       },
     });
     await input.sink(archive);
-    report('done', bytesTotal, bytesTotal);
+    report('done', Math.max(bytesTotal, bytesDone), Math.max(bytesTotal, bytesDone));
     return {
       tables: tableRows,
-      documents: documents.length - warnings.length,
+      documents: digests.filter((d) => d.name.startsWith(DOCUMENTS_DIR)).length,
       documentBytes,
       usersExported: users.map((u) => u.id),
       warnings,
