@@ -25,6 +25,12 @@ export class CountingRecordStore implements RecordStore {
   async writeTransaction<T>(_work: (writer: RecordWriter) => Promise<T>): Promise<T> {
     throw new Error('CountingRecordStore is read-only');
   }
+
+  async hasCommitMarker(): Promise<boolean> {
+    return false;
+  }
+
+  async clearCommitMarker(): Promise<void> {}
 }
 
 export const fixedClock = (at = new Date('2025-09-01T12:00:00Z')) => ({ now: () => at });

@@ -64,4 +64,17 @@ export class InMemoryAccountStore implements AccountStore {
   async setSetting(key: string, value: string) {
     this.settings.set(key, value);
   }
+  /** rmapi_config per user id (UserAccount only says whether one is set). */
+  rmapiConfigs = new Map<string, string>();
+  async findFirstAdmin() {
+    const admins = this.users.filter((u) => u.isAdmin && u.isActive);
+    return admins.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))[0] ?? null;
+  }
+  async setRmapiConfigIfEmpty(userId: string, text: string) {
+    const index = this.users.findIndex((u) => u.id === userId);
+    if (index < 0 || (this.rmapiConfigs.get(userId) ?? '').trim() !== '') return false;
+    this.rmapiConfigs.set(userId, text);
+    this.users[index] = { ...this.users[index], rmapiPaired: text.trim() !== '' };
+    return true;
+  }
 }

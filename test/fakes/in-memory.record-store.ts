@@ -34,13 +34,25 @@ export class InMemoryRecordStore implements RecordStore {
     return work(this.reader());
   }
 
-  async writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T> {
+  markers = new Set<string>();
+
+  async writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>, options: { commitMarker?: string } = {}): Promise<T> {
     const saved = new Map([...this.tables].map(([k, v]) => [k, [...v]]));
     try {
-      return await work(this.reader());
+      const result = await work(this.reader());
+      if (options.commitMarker) this.markers.add(options.commitMarker);
+      return result;
     } catch (error) {
       this.tables = saved;
       throw error;
     }
+  }
+
+  async hasCommitMarker(marker: string): Promise<boolean> {
+    return this.markers.has(marker);
+  }
+
+  async clearCommitMarker(marker: string): Promise<void> {
+    this.markers.delete(marker);
   }
 }

@@ -1,10 +1,14 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { RecordReader, RecordStore, RecordWriter } from '../../application/ports/record-store.port';
 import type { Engine } from './engine';
-import { translateDriverError } from './driver-errors';
+import { guarded, translateDriverError } from './driver-errors';
 import { KnexRecordAccess, type StoreStats } from './knex.record-access';
 
 type Body<T> = (trx: Knex.Transaction) => Promise<T>;
+
+/** Commit markers live among the service's run records (migration 0002). */
+const MARKERS = 'aviary_migration_runs';
+const MARKER_KIND = 'commit-marker';
 
 /** RecordStore over the knex of a MikroORM instance; snapshot semantics come from the engine. */
 export class MikroOrmRecordStore implements RecordStore {
@@ -23,8 +27,29 @@ export class MikroOrmRecordStore implements RecordStore {
   }
 
   /** knex commits when `work` resolves and rolls back (rethrowing) when it rejects. */
-  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T> {
-    return this.run((body: Body<T>) => this.knex.transaction(body), work);
+  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>, options: { commitMarker?: string } = {}): Promise<T> {
+    const marker = options.commitMarker;
+    return this.run(
+      (body: Body<T>) =>
+        this.knex.transaction(async (trx) => {
+          const result = await body(trx);
+          if (marker) {
+            const now = Date.now();
+            await trx(MARKERS).insert({ id: marker, kind: MARKER_KIND, status: 'committed', report: '{}', started_at: now, completed_at: now });
+          }
+          return result;
+        }),
+      work,
+    );
+  }
+
+  async hasCommitMarker(marker: string): Promise<boolean> {
+    const row = await guarded(this.engine, () => this.knex(MARKERS).where({ id: marker, kind: MARKER_KIND }).first('id'));
+    return Boolean(row);
+  }
+
+  async clearCommitMarker(marker: string): Promise<void> {
+    await guarded(this.engine, () => this.knex(MARKERS).where({ id: marker, kind: MARKER_KIND }).delete());
   }
 
   /**

@@ -29,6 +29,13 @@ export interface RecordStore {
   readonly kind: string;
   /** Runs `work` against one consistent snapshot of the database. */
   readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T>;
-  /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
-  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction: committed if it resolves, rolled back if it throws. With a
+   * `commitMarker` (a UUID), a marker row is written in the same transaction, so a later
+   * `hasCommitMarker` tells exactly whether the transaction committed (crash recovery).
+   */
+  writeTransaction<T>(work: (writer: RecordWriter) => Promise<T>, options?: { commitMarker?: string }): Promise<T>;
+  hasCommitMarker(marker: string): Promise<boolean>;
+  /** Removes a marker once the work it guards is fully finished. */
+  clearCommitMarker(marker: string): Promise<void>;
 }

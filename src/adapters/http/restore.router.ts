@@ -1,0 +1,120 @@
+import type { Router } from 'express';
+import type { ByteStream } from '../../application/ports/blob-store.port';
+import type { RestoreBackup, RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
+import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
+import { isUuid } from '../../domain/schema/values';
+import { currentUser } from './auth.middleware';
+import type { AdminRouteContribution } from './create-router';
+import { withoutServerPaths } from './backup-job.presenter';
+
+export interface UploadedArchive {
+  readonly open: () => Promise<ByteStream>;
+  readonly sizeBytes: number;
+}
+
+export interface RestoreRouterDeps {
+  readonly restore: RestoreBackup;
+  /** The upload if it exists and belongs to this admin. */
+  readonly findUpload: (uploadId: string, adminUserId: string) => Promise<UploadedArchive | null>;
+}
+
+interface AsyncRestore {
+  id: string;
+  adminUserId: string;
+  status: 'running' | 'completed' | 'failed';
+  phase: RestorePhase;
+  progress: number;
+  error: string | null;
+  errorType: string | null;
+  report: ReturnType<typeof presentReport> | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+function flag(body: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidInputError('invalid_request', `${name} must be true or false`);
+  return value;
+}
+
+function presentReport(report: RestoreReport) {
+  return {
+    restore_id: report.restoreId,
+    rows: report.rows,
+    files_restored: report.filesRestored,
+    files_removed: report.filesRemoved,
+    safety_backup_job_id: report.safetyBackupJobId,
+    warnings: report.warnings.map((w) => withoutServerPaths(w)),
+  };
+}
+
+/**
+ * `POST /api/admin/restore` as Aviary answers it (`{"success":true}` once done), plus `async: true`
+ * → 202 and `GET /api/admin/restore/:id` to poll (kept in this process's memory).
+ */
+export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
+  const running = new Map<string, AsyncRestore>();
+  return (router: Router) => {
+    router.post('/restore', async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const admin = currentUser(res);
+      const uploadId = body.upload_id;
+      if (typeof uploadId !== 'string' || !isUuid(uploadId)) throw new InvalidInputError('invalid_upload_id', 'upload_id must be an upload id');
+      const userIds = body.user_ids ?? [];
+      if (!Array.isArray(userIds) || userIds.some((u) => typeof u !== 'string')) {
+        throw new InvalidInputError('invalid_user_ids', 'user_ids must be a list of user ids');
+      }
+      const options = {
+        overwriteFiles: flag(body, 'overwrite_files', true),
+        overwriteDatabase: flag(body, 'overwrite_database', true),
+        force: flag(body, 'force', false),
+        safetyBackup: flag(body, 'safety_backup', true),
+      };
+      const isAsync = flag(body, 'async', false) || req.query.async === 'true';
+      const upload = await deps.findUpload(uploadId.toLowerCase(), admin.id);
+      if (!upload) throw new NotFoundError('upload_not_found', 'Upload not found');
+
+      const state: AsyncRestore = {
+        id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,
+        error: null, errorType: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
+      };
+      const work = deps.restore.execute({
+        open: upload.open,
+        sizeBytes: upload.sizeBytes,
+        userIds: userIds as string[],
+        adminUserId: admin.id,
+        ...options,
+        onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }),
+      });
+      if (!isAsync) {
+        const report = await work;
+        res.json({ success: true, message: 'Restore completed', ...presentReport(report) });
+        return;
+      }
+      state.id = crypto.randomUUID();
+      running.set(state.id, state);
+      work.then(
+        (report) => Object.assign(state, { status: 'completed', report: presentReport(report), completedAt: new Date().toISOString() }),
+        (error) =>
+          Object.assign(state, {
+            status: 'failed',
+            error: withoutServerPaths(error instanceof Error ? error.message : String(error)),
+            errorType: isDomainError(error) ? error.code : 'restore_import_failed',
+            completedAt: new Date().toISOString(),
+          }),
+      );
+      res.status(202).json({ success: true, job_id: state.id, status: 'running', message: 'Restore started' });
+    });
+
+    router.get('/restore/:id', (req, res) => {
+      const state = running.get(String(req.params.id));
+      if (!state || state.adminUserId !== currentUser(res).id) throw new NotFoundError('restore_not_found', 'Restore not found');
+      res.json({
+        job_id: state.id, status: state.status, phase: state.phase, progress: state.progress,
+        error: state.error, error_type: state.errorType, started_at: state.startedAt, completed_at: state.completedAt,
+        ...(state.report ?? {}),
+      });
+    });
+  };
+}

@@ -1,0 +1,78 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { RowSpool, RowSpoolFactory } from '../../application/ports/row-spool.port';
+import type { Row } from '../../domain/schema/column';
+
+/** One JSON-lines file per table under `${DATA_DIR}/tmp-restore/{runId}/`. */
+class JsonlRowSpool implements RowSpool {
+  private readonly writers = new Map<string, WriteStream>();
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly dir: string) {}
+
+  open(table: string): void {
+    if (this.writers.has(table)) return;
+    this.writers.set(table, createWriteStream(join(this.dir, `${table}.jsonl`), { flags: 'w', mode: 0o600 }));
+    this.counts.set(table, 0);
+  }
+
+  async append(table: string, row: Row): Promise<void> {
+    this.open(table);
+    const writer = this.writers.get(table)!;
+    this.counts.set(table, this.counts.get(table)! + 1);
+    if (!writer.write(JSON.stringify(row) + '\n')) await once(writer, 'drain');
+  }
+
+  tables(): string[] {
+    return [...this.writers.keys()];
+  }
+
+  count(table: string): number {
+    return this.counts.get(table) ?? 0;
+  }
+
+  async *rows(table: string): AsyncIterable<Row> {
+    const writer = this.writers.get(table);
+    if (!writer) return;
+    if (!writer.closed) {
+      writer.end();
+      await once(writer, 'close');
+    }
+    const lines = createInterface({ input: createReadStream(join(this.dir, `${table}.jsonl`)), crlfDelay: Infinity });
+    for await (const line of lines) if (line) yield JSON.parse(line) as Row;
+  }
+
+  async dispose(): Promise<void> {
+    for (const writer of this.writers.values()) {
+      if (!writer.closed) {
+        writer.end();
+        await once(writer, 'close').catch(() => undefined);
+      }
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class JsonlRowSpoolFactory implements RowSpoolFactory {
+  constructor(private readonly baseDir: string) {}
+
+  async create(runId: string): Promise<RowSpool> {
+    const dir = join(this.baseDir, runId);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return new JsonlRowSpool(dir);
+  }
+
+  async sweep(keep: ReadonlySet<string>): Promise<number> {
+    const names = await readdir(this.baseDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      if (keep.has(name)) continue;
+      await rm(join(this.baseDir, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,67 @@
+import { AVIARY_TABLES, AviaryTableName } from '../../../domain/schema/aviary-schema';
+import type { Row } from '../../../domain/schema/column';
+import type { RecordWriter } from '../../ports/record-store.port';
+import type { RowSpool } from '../../ports/row-spool.port';
+
+export interface RowRestorePlan {
+  /** Null: the whole database is replaced by the archive's tables; else only these users. */
+  readonly selectedUsers: ReadonlySet<string> | null;
+  /** Users that exist after the restore (for references such as system_settings.updated_by). */
+  readonly finalUsers: ReadonlySet<string>;
+  /** Pairing text per user, applied where the archive's own rmapi_config is empty. */
+  readonly pairings: ReadonlyMap<string, string>;
+}
+
+const BATCH = 500;
+const PARENTS_FIRST = AVIARY_TABLES.map((t) => t.name as AviaryTableName);
+// system_settings points at users without cascade: it goes before users when deleting.
+const CHILDREN_FIRST: AviaryTableName[] = ['api_keys', 'user_sessions', 'user_folders_cache', 'documents', 'system_settings', 'login_attempts', 'users'];
+
+/**
+ * Replaces rows inside the caller's transaction. A full restore replaces every table the archive
+ * carries (a table the archive lacks keeps its rows, minus those of users that no longer exist);
+ * a selective one touches only the selected users' rows. Returns rows inserted per table.
+ */
+export async function restoreRows(writer: RecordWriter, spool: RowSpool, plan: RowRestorePlan): Promise<Record<string, number>> {
+  const present = new Set(spool.tables());
+  const selected = plan.selectedUsers ? [...plan.selectedUsers] : null;
+  for (const table of CHILDREN_FIRST) {
+    if (!present.has(table)) continue;
+    const def = AVIARY_TABLES.find((t) => t.name === table)!;
+    if (selected) {
+      if (def.userColumn) await writer.delete(table, { column: def.userColumn, in: selected });
+    } else {
+      await writer.delete(table);
+    }
+  }
+  const inserted: Record<string, number> = {};
+  for (const table of PARENTS_FIRST) {
+    if (!present.has(table)) continue;
+    const def = AVIARY_TABLES.find((t) => t.name === table)!;
+    if (selected && !def.userColumn) continue;
+    let batch: Row[] = [];
+    inserted[table] = 0;
+    for await (const row of spool.rows(table)) {
+      batch.push(adjust(table, row, plan));
+      if (batch.length >= BATCH) {
+        await writer.insert(table, batch);
+        inserted[table] += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await writer.insert(table, batch);
+    inserted[table] += batch.length;
+  }
+  return inserted;
+}
+
+function adjust(table: string, row: Row, plan: RowRestorePlan): Row {
+  if (table === 'users') {
+    const pairing = plan.pairings.get(String(row.id));
+    if (pairing && !row.rmapi_config) return { ...row, rmapi_config: pairing };
+  }
+  if (table === 'system_settings' && typeof row.updated_by === 'string' && !plan.finalUsers.has(row.updated_by)) {
+    return { ...row, updated_by: null };
+  }
+  return row;
+}
