@@ -73,7 +73,22 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       await blobs.put(other, once(Buffer.from('changed')), { size: 7 });
       await db.records.writeTransaction((w) => w.delete('api_keys'));
 
-      const report = await restore().execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null });
+      // Another connection watches the users table for the whole restore: it must never be empty.
+      let polling = true;
+      const seen: number[] = [];
+      const poller = (async () => {
+        while (polling) {
+          seen.push(await db.records.readSnapshot((r) => r.count('users')));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      })();
+      const report = await restore()
+        .execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null })
+        .finally(() => (polling = false));
+      await poller;
+      assert.ok(seen.length > 20, `polled ${seen.length} times`);
+      assert.equal(Math.min(...seen), Math.min(original.tables.users.length, seen[0]), 'the users table was never empty');
+      assert.ok(Math.min(...seen) > 0);
       assert.ok(report.safetyBackupJobId, 'a safety backup was taken');
       const after = await state();
       assert.deepEqual(after.tables, original.tables);
