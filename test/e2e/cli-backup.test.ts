@@ -10,7 +10,7 @@ const root = join(__dirname, '..', '..');
 const cli = (args: string[], env: Record<string, string>) =>
   run(process.execPath, ['bin/aviary-backup.js', ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
 
-describe('aviary-backup backup create (CLI)', () => {
+describe('aviary-backup backup create / restore (CLI)', () => {
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'aviary-cli-'));
@@ -39,4 +39,14 @@ describe('aviary-backup backup create (CLI)', () => {
     await assert.rejects(cli(['backup', 'explode'], { DATA_DIR: dataDir }), (e: { code: number }) => e.code === 2);
   });
 
+
+  it('restores a file with --yes after showing what it replaces, and refuses without confirmation off a terminal', async () => {
+    const out = join(dataDir, 'for-restore.tar.gz');
+    await cli(['backup', 'create', '--output', out], { DATA_DIR: dataDir });
+    await assert.rejects(cli(['restore', out], { DATA_DIR: dataDir }), (e: { code: number; stderr: string; stdout: string }) => {
+      return e.code === 2 && /pass --yes/.test(e.stderr) && /users\s+now\s+1/.test(e.stdout);
+    });
+    const { stdout } = await cli(['restore', out, '--yes'], { DATA_DIR: dataDir });
+    assert.match(stdout, /restored \d+ rows and 0 files \(safety backup job [0-9a-f-]{36}\)/);
+  });
 });

@@ -1,0 +1,81 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { RestoreBackup } from '../../application/use-cases/restore-backup.use-case';
+import { ValidateArchive } from '../../application/use-cases/validate-archive.use-case';
+import { bootService } from '../../boot';
+import { CliCommand, parseArgs } from './command';
+import { progressPrinter } from './progress';
+
+const list = (v: string | true | undefined) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+/**
+ * `restore FILE`: the same RestoreBackup as the API (validation, lock, safety backup, all or
+ * nothing). Shows what the archive holds and what it replaces, then asks unless --yes.
+ */
+export const restoreCommand: CliCommand = {
+  name: 'restore',
+  usage: 'restore FILE [--users ID,…] [--no-database] [--no-files] [--force] [--no-safety-backup] [--yes]',
+  summary: 'replace the current data with a backup archive',
+  async run(args, io) {
+    const { flags, positional } = parseArgs(args, ['users']);
+    const file = positional[0];
+    if (!file) {
+      io.stderr.write(`usage: aviary-backup ${this.usage}\n`);
+      return 2;
+    }
+    const size = (await stat(file).catch(() => null))?.size;
+    if (size === undefined) {
+      io.stderr.write(`cannot read ${file}\n`);
+      return 2;
+    }
+    const service = await bootService({ env: io.env, background: false });
+    try {
+      const open = async () => createReadStream(file);
+      const analysis = await service.container.get(ValidateArchive).execute({ source: await open(), sizeBytes: size });
+      io.stdout.write(`${file}: ${analysis.valid ? 'valid' : 'INVALID'} — Aviary ${analysis.aviary_version}, ${analysis.user_count} users, ` +
+        `${analysis.api_key_count} API keys, ${analysis.document_count} documents (${analysis.total_size_bytes} bytes)\n`);
+      for (const [table, counts] of Object.entries(analysis.restore_would_replace)) {
+        io.stdout.write(`  ${table.padEnd(20)} now ${String(counts.current ?? '?').padStart(8)}  → from backup ${String(counts.archive).padStart(8)}\n`);
+      }
+      for (const e of analysis.errors) io.stderr.write(`error: ${e}\n`);
+      if (!analysis.valid) return 1;
+      if (!flags.has('yes') && !(await confirm(io))) {
+        io.stderr.write('not restored\n');
+        return 2;
+      }
+      const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'restore', 'percent');
+      const report = await service.container.get(RestoreBackup).execute({
+        open,
+        sizeBytes: size,
+        overwriteDatabase: !flags.has('no-database'),
+        overwriteFiles: !flags.has('no-files'),
+        userIds: list(flags.get('users')).map((u) => u.toLowerCase()),
+        force: flags.has('force'),
+        safetyBackup: !flags.has('no-safety-backup'),
+        adminUserId: null,
+        onProgress: (phase, percent) => progress.update(phase, percent, 100),
+      });
+      progress.done();
+      const rows = Object.values(report.rows).reduce((a, b) => a + b, 0);
+      io.stdout.write(`restored ${rows} rows and ${report.filesRestored} files` +
+        (report.safetyBackupJobId ? ` (safety backup job ${report.safetyBackupJobId})` : '') + '\n');
+      return 0;
+    } finally {
+      await service.close();
+    }
+  },
+};
+
+async function confirm(io: { stdout: NodeJS.WritableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream }): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    io.stderr.write('refusing to restore without confirmation: pass --yes when not on a terminal\n');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question('This replaces the current data. Type "restore" to continue: ')).trim() === 'restore';
+  } finally {
+    rl.close();
+  }
+}
