@@ -93,10 +93,10 @@ export function dirBlocks(name: string): Buffer {
   return header({ path: name, type: 'Directory', mode: 0o755 });
 }
 
-/** A PAX extended header ('x') carrying the given records, to apply to the next entry. */
-export function paxBlocks(records: Record<string, string>): Buffer {
+/** A PAX extended header carrying the given records: 'x' for the next entry, 'g' for all. */
+export function paxBlocks(records: Record<string, string>, flag: 'x' | 'g' = 'x'): Buffer {
   const body = Buffer.concat(Object.entries(records).map(([k, v]) => paxRecord(k, v)));
-  return Buffer.concat([header({ path: 'PaxHeader/entry', size: body.length }, { flag: 'x' }), pad(body)]);
+  return Buffer.concat([header({ path: 'PaxHeader/entry', size: body.length }, { flag }), pad(body)]);
 }
 
 function paxRecord(key: string, value: string): Buffer {

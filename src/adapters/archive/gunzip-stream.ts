@@ -18,6 +18,8 @@ export interface GunzipOptions {
 // Input is fed in pieces this size so one piece of a bomb inflates to at most ~64 MiB before the
 // ratio check sees it (zlib honours backpressure on its output side).
 const PIECE = 64 * 1024;
+// ID1 ID2 CM=deflate: every gzip member starts so.
+const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
 function waitWritable(stream: Gunzip): Promise<void> {
   return new Promise((resolve) => {
@@ -42,9 +44,8 @@ function gzipError(error: unknown, counters: GunzipCounters): unknown {
     case 'unexpected end of file':
       return archiveInvalid(undefined, `the gzip stream is truncated (it ends unexpectedly ${at})`);
     case 'incorrect header check':
-      return counters.uncompressedBytes === 0
-        ? archiveInvalid(undefined, 'not a gzip file (bad gzip header)')
-        : archiveInvalid(undefined, `trailing garbage after the gzip stream (${at}; not a gzip member)`);
+      // The first member's magic was checked before zlib saw it: this is about what follows it.
+      return archiveInvalid(undefined, 'trailing garbage after the gzip stream (the data after the last gzip member is not a gzip member)');
     case 'incorrect data check':
       return archiveInvalid(undefined, 'gzip CRC-32 mismatch: the compressed data is corrupt');
     case 'incorrect length check':
@@ -64,10 +65,14 @@ export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, 
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   let fed = 0;
   let stop = false;
+  let head = Buffer.alloc(0);
   const pump = (async () => {
     for await (const chunk of source) {
       const buf = toBuffer(chunk);
-      if (fed === 0 && buf.length > 0 && buf[0] !== 0x1f) throw archiveInvalid(undefined, 'not a gzip file (it does not start with the gzip magic bytes)');
+      if (head.length < 3) {
+        head = Buffer.concat([head, buf.subarray(0, 3)]).subarray(0, 3);
+        if (!MAGIC.subarray(0, head.length).equals(head)) throw archiveInvalid(undefined, 'not a gzip file (it does not start with the gzip magic bytes)');
+      }
       for (let off = 0; off < buf.length && !stop; off += PIECE) {
         const piece = buf.subarray(off, off + PIECE);
         fed += piece.length;
@@ -79,7 +84,11 @@ export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, 
     gunzip.end();
   })();
   pump.catch((error) => gunzip.destroy(error));
+  // An abort must end a read even while the source is stalled.
+  const onAbort = () => gunzip.destroy(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    signal?.throwIfAborted();
     for await (const out of gunzip as AsyncIterable<Buffer>) {
       signal?.throwIfAborted();
       counters.uncompressedBytes += out.length;
@@ -98,6 +107,7 @@ export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, 
     throw gzipError(error, counters);
   } finally {
     stop = true;
+    signal?.removeEventListener('abort', onAbort);
     gunzip.destroy();
   }
 }

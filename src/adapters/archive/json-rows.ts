@@ -1,5 +1,6 @@
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
+import { invalidUtf8At } from './utf8';
 
 type Phase = 'start' | 'null' | 'open' | 'element' | 'after' | 'comma' | 'end';
 type Row = Record<string, unknown>;
@@ -155,7 +156,8 @@ export async function* jsonRows(name: string, body: ByteStream, maxRowChars: num
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
-      return scanner.error(`is not valid UTF-8 (between bytes ${Math.max(0, offset - 3)} and ${offset + (chunk?.byteLength ?? 0)})`);
+      const at = chunk ? invalidUtf8At(chunk) : -1;
+      return scanner.error(`is not valid UTF-8 (at byte ${at >= 0 ? offset + at : offset})`);
     }
   };
   for await (const chunk of body) {

@@ -25,7 +25,7 @@ const MAX_KEPT_WARNINGS = 1000;
  * malformed records and truncates values at NUL, so names could differ from what GNU tar sees.
  */
 export class TarGzArchiveReader implements ArchiveReader {
-  private readonly limits: ArchiveLimits;
+  readonly limits: ArchiveLimits;
 
   constructor(limits: Partial<ArchiveLimits> = {}) {
     this.limits = { ...DEFAULT_ARCHIVE_LIMITS, ...limits };

@@ -36,7 +36,7 @@ export interface ArchiveEntryRead {
 }
 
 export interface ArchiveLimits {
-  /** File, directory and link entries (PAX/GNU extension headers are not counted). */
+  /** File and directory entries (PAX/GNU extension headers are not counted). */
   readonly maxEntries: number;
   /** Bytes of the decompressed tar stream. */
   readonly maxUncompressedBytes: number;
@@ -44,7 +44,7 @@ export interface ArchiveLimits {
   readonly maxCompressionRatio: number;
   readonly ratioGraceBytes: number;
   readonly maxMetadataBytes: number;
-  /** Largest single JSON row (an object in a table file) or checksums line. */
+  /** Largest single JSON row (one object of a table file), in characters. */
   readonly maxJsonValueBytes: number;
 }
 
@@ -88,6 +88,8 @@ export interface ArchiveReadSummary {
 export type ArchiveEntryHandler = (entry: ArchiveEntry) => Promise<void>;
 
 export interface ArchiveReader {
+  /** The limits reads use unless overridden per read. */
+  readonly limits: ArchiveLimits;
   /**
    * Calls `onEntry` for each entry in archive order, one at a time, awaiting it before reading on.
    * Resolves only when gzip and tar are complete to the last byte (end-of-archive marker present,

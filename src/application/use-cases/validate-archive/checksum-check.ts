@@ -20,7 +20,11 @@ export class ChecksumCheck {
   private readonly unmatched = new Map<string, Pending>();
   private listed: Map<string, string> | null = null;
 
-  constructor(private readonly findings: Findings) {}
+  /** `maxLines`: the reader's entry limit; a longer list cannot be honest and must not fill memory. */
+  constructor(
+    private readonly findings: Findings,
+    private readonly maxLines: number,
+  ) {}
 
   /** An entry has been read to its end. */
   entryRead(name: string, kind: ArchiveEntryKind, sha256: string): void {
@@ -43,7 +47,10 @@ export class ChecksumCheck {
     this.listed = new Map();
     let n = 0;
     for await (const line of lines) {
-      n++;
+      if (++n > this.maxLines) {
+        this.findings.error(`${CHECKSUMS_ENTRY} has more than ${this.maxLines} lines, more than the archive may have entries`);
+        return;
+      }
       if (line.trim() === '') continue;
       const m = LINE.exec(line);
       if (!m) {

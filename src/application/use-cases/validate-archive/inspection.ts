@@ -20,20 +20,26 @@ export class ArchiveInspection {
   readonly findings = new Findings();
   readonly facts = new TableFacts();
   readonly files = new FileTally();
-  readonly checksums = new ChecksumCheck(this.findings);
+  readonly checksums: ChecksumCheck;
   metadata: ArchiveMetadataRead | undefined;
+  /** Files handed over so far (the reader's own count is lost when it fails). */
+  entriesSeen = 0;
   private metadataSeen = false;
 
-  constructor(private readonly reader: ArchiveReader) {}
+  constructor(private readonly reader: ArchiveReader) {
+    this.checksums = new ChecksumCheck(this.findings, reader.limits.maxEntries);
+  }
 
   readonly onEntry = async (entry: ArchiveEntry): Promise<void> => {
+    this.entriesSeen++;
     switch (entry.kind) {
       case 'metadata':
         return this.content(entry, async (body) => this.takeMetadata(await readText(body)));
       case 'table': {
         const def = tableDef(entry.table ?? '');
         if (!def) return;
-        return this.content(entry, (body) => checkTable(entry.name, def, this.reader.rows({ name: entry.name, body }), this.facts, this.findings));
+        const rows = (body: ByteStream) => this.reader.rows({ name: entry.name, body });
+        return this.content(entry, (body) => checkTable(entry.name, def, rows(body), this.facts, this.findings), () => this.facts.broken.add(def.name));
       }
       case 'checksums':
         return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));
@@ -50,12 +56,13 @@ export class ArchiveInspection {
    * Runs a content check. Problems with the content are recorded and reading goes on (every
    * problem gets reported); a failure of the archive stream itself is rethrown (reading stops).
    */
-  private async content(entry: ArchiveEntry, work: (body: ByteStream) => Promise<void>): Promise<void> {
+  private async content(entry: ArchiveEntry, work: (body: ByteStream) => Promise<void>, onBroken?: () => void): Promise<void> {
     const stream = new StreamFailure();
     try {
       await work(stream.watch(entry.body));
     } catch (error) {
       if (stream.happened) throw stream.error;
+      onBroken?.();
       const e = error as Error & { code?: string };
       if (isDomainError(error)) this.findings.error(error.message, entry.name);
       else if (e?.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') this.findings.error(`Entry ${JSON.stringify(entry.name)}: is not valid UTF-8`, entry.name);
@@ -84,27 +91,29 @@ export class ArchiveInspection {
   private compareWithMetadata(restorableFiles: number): void {
     const m = this.metadata;
     const counts = this.facts.rowCounts;
-    const present = Object.keys(counts);
+    const broken = this.facts.broken;
+    const present = [...Object.keys(counts), ...broken];
     if (present.length === 0) this.findings.warn('The archive holds no database tables (a files-only backup)');
     else {
-      for (const t of AVIARY_TABLE_NAMES) if (!(t in counts)) this.findings.warn(`${tableEntry(t)} is missing; that table is treated as empty`);
+      for (const t of AVIARY_TABLE_NAMES) if (!(t in counts) && !broken.has(t)) this.findings.warn(`${tableEntry(t)} is missing; that table is treated as empty`);
     }
     if (!m) return;
     for (const t of m.exported_tables) {
       if (!tableDef(t)) this.findings.warn(`metadata.json exported_tables lists unknown table ${JSON.stringify(t)}; ignored`);
-      else if (!(t in counts)) this.findings.warn(`metadata.json exported_tables lists ${JSON.stringify(t)}, but ${tableEntry(t)} is not in the archive`);
+      else if (!(t in counts) && !broken.has(t)) this.findings.warn(`metadata.json exported_tables lists ${JSON.stringify(t)}, but ${tableEntry(t)} is not in the archive`);
     }
-    const differ = (what: string, claimed: number | undefined, actual: number) => {
+    const differ = (what: string, claimed: number | undefined, actual: number, table?: string) => {
+      if (table && broken.has(table)) return;
       if (claimed !== undefined && claimed !== actual) this.findings.warn(`metadata.json says ${what} is ${claimed}, the archive holds ${actual}`);
     };
     differ('total_documents', m.total_documents, this.files.documentFiles);
-    differ('total_users', m.total_users, counts.users ?? 0);
-    differ('total_api_keys', m.total_api_keys, counts.api_keys ?? 0);
+    differ('total_users', m.total_users, counts.users ?? 0, 'users');
+    differ('total_api_keys', m.total_api_keys, counts.api_keys ?? 0, 'api_keys');
     const bytes = this.files.documentBytes;
     if (m.total_size_bytes !== undefined && m.total_size_bytes !== bytes && m.total_size_bytes !== bytes + this.files.legacyBytes) {
       this.findings.warn(`metadata.json says total_size_bytes is ${m.total_size_bytes}, the archive's files hold ${bytes}`);
     }
-    for (const [t, n] of Object.entries(m.tables ?? {})) if (tableDef(t)) differ(`the row count of ${t}`, n, counts[t] ?? 0);
+    for (const [t, n] of Object.entries(m.tables ?? {})) if (tableDef(t)) differ(`the row count of ${t}`, n, counts[t] ?? 0, t);
     if (restorableFiles === 0 && this.files.documentFiles > 0) this.findings.warn('No document in the archive belongs to a user in database/users.json');
   }
 }

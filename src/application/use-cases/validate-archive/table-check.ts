@@ -26,6 +26,8 @@ export function compactKey(value: ArchiveValue): string {
 /** What the table checks learn across all table files, for the end-of-archive checks. */
 export class TableFacts {
   readonly rowCounts: Record<string, number> = {};
+  /** Tables whose file could not be read to the end (not an array, bad JSON…): their facts are partial. */
+  readonly broken = new Set<string>();
   /** Lower-case ids of users.json. */
   readonly userIds = new Set<string>();
   /** Users whose rmapi_config is empty (a legacy pairing file may fill it). */
@@ -98,6 +100,7 @@ function preview(value: unknown): string {
 
 /** End-of-archive reference check: every user_id must name a user of users.json. */
 export function checkReferences(facts: TableFacts, findings: Findings): void {
+  if (facts.broken.has('users')) return; // users.json is already reported; every reference would be noise
   for (const [id, ref] of facts.ownerRefs) {
     if (!facts.userIds.has(id)) {
       findings.error(`${ref.entry} row [${ref.row}]: ${ref.column} ${JSON.stringify(id)} refers to a user that is not in database/users.json`, 'dangling references');
