@@ -5,6 +5,7 @@ import type { RecordStore } from '../../application/ports/record-store.port';
 import { ValidateArchive, type BackupAnalysis } from '../../application/use-cases/validate-archive.use-case';
 import { TarGzArchiveReader } from '../archive/tar-gz.archive-reader';
 import { SystemClock } from '../system/system-clock';
+import { CliCommand, parseArgs } from './command';
 
 export interface VerifyOptions {
   /** Print the BackupAnalysis as JSON instead of a summary. */
@@ -64,3 +65,14 @@ function summary(file: string, a: BackupAnalysis): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** `verify FILE [--json]`: needs no database or storage, so it runs anywhere the file is. */
+export const verifyCommand: CliCommand = {
+  name: 'verify',
+  usage: 'verify FILE [--json]',
+  summary: 'check a backup archive completely; exit 1 when it is invalid',
+  run(args, io) {
+    const { flags, positional } = parseArgs(args);
+    return runVerify(positional[0], { json: flags.has('json'), stdout: io.stdout, stderr: io.stderr });
+  },
+};

@@ -194,6 +194,9 @@ export class RestoreBackup {
     const pairings = new Map<string, string>();
     let metadata: Record<string, unknown> = {};
     const wantsUser = (id: string) => !selected || selected.has(id);
+    // The bytes are checked again as they are restored: the archive must not change between passes.
+    const digests = new Map<string, string>();
+    let manifest: string | undefined;
 
     await this.d.reader.read(await input.open(), async (entry: ArchiveEntry) => {
       if (entry.kind === 'metadata') metadata = JSON.parse(await text(entry.body));
@@ -215,8 +218,16 @@ export class RestoreBackup {
         targets.push(target);
       } else if (entry.kind === 'legacy-config' && entry.userId) {
         pairings.set(entry.userId.toLowerCase(), await text(entry.body));
+      } else if (entry.kind === 'checksums') {
+        manifest = await text(entry.body);
       }
-    }, { signal: input.signal, onWarning: (w) => warnings.push(w) });
+    }, { signal: input.signal, onWarning: (w) => warnings.push(w), onEntryRead: (e) => digests.set(e.name, e.sha256) });
+    for (const line of manifest?.split('\n') ?? []) {
+      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
+      if (m && digests.has(m[2]) && digests.get(m[2]) !== m[1]) {
+        throw new DomainError('integrity', 'archive_changed', `${m[2]} changed since the archive was validated; nothing was restored`);
+      }
+    }
 
     if (selected) {
       const missing = [...selected].filter((id) => !archiveUsers.has(id));
