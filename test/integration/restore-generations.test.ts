@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { createReadStream, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Authenticator } from '../../src/application/auth/authenticator';
+import type { DatabaseBackend } from '../../src/application/ports/database.port';
+import { TOKENS } from '../../src/application/ports/tokens';
+import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
+import { startTestService, TestService } from '../support/service';
+
+const dir = join(__dirname, '..', 'fixtures', 'archives');
+const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+  fixtures: { file: string; kind: string; expect: { valid: boolean; requires_force: boolean; tables: Record<string, number> } }[];
+};
+const credentials = JSON.parse(readFileSync(join(dir, 'credentials.json'), 'utf8')) as {
+  users: { id: string; username: string; password: string; is_active: boolean }[];
+  api_keys: { user_id: string; key: string; is_active: boolean }[];
+};
+
+describe('restoring every Aviary archive generation', () => {
+  for (const fixture of index.fixtures.filter((f) => f.kind === 'historical')) {
+    it(`${fixture.file}: users log in with their original passwords, API keys still authenticate`, async () => {
+      const t: TestService = await startTestService({ AUTH_USERNAME: 'bootstrap', AUTH_PASSWORD: 'bootstrap-password' });
+      try {
+        const file = join(dir, fixture.file);
+        const size = (await stat(file)).size;
+        await t.service.container!.get(RestoreBackup).execute({
+          open: async () => createReadStream(file),
+          sizeBytes: size,
+          overwriteDatabase: true,
+          overwriteFiles: true,
+          userIds: [],
+          adminUserId: null,
+          safetyBackup: false,
+          force: fixture.expect.requires_force,
+        });
+        const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+        const users = await db.records.readSnapshot((r) => r.count('users'));
+        assert.equal(users, fixture.expect.tables.users);
+        const auth = t.service.container!.get<Authenticator>(TOKENS.Authenticator);
+        let checked = 0;
+        for (const user of credentials.users) {
+          const attempt = auth.login({ username: user.username, password: user.password, ipAddress: '10.2.3.4', userAgent: 't' });
+          if (user.is_active) {
+            assert.equal((await attempt).user.id, user.id, `${user.username} logs in`);
+            checked++;
+          } else {
+            await assert.rejects(attempt, (e: { code: string }) => e.code === 'backend.auth.account_disabled', `${user.username} stays deactivated`);
+          }
+        }
+        assert.ok(checked >= 1);
+        for (const key of credentials.api_keys) {
+          const owner = await auth.fromApiKey(key.key);
+          if (key.is_active) assert.equal(owner?.id, key.user_id);
+          else assert.equal(owner, null);
+        }
+        assert.equal(await db.accounts.findUserByLogin('bootstrap'), null, 'the archive replaced the users');
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
+  it('refuses an archive from a newer Aviary release unless forced', async () => {
+    const fixture = index.fixtures.find((f) => f.file.includes('newer-aviary-version'))!;
+    const file = join(dir, fixture.file);
+    const t = await startTestService({});
+    try {
+      const restore = (force: boolean) =>
+        t.service.container!.get(RestoreBackup).execute({
+          open: async () => createReadStream(file), overwriteDatabase: true, overwriteFiles: true,
+          userIds: [], adminUserId: null, safetyBackup: false, force,
+        });
+      await assert.rejects(restore(false), (e: { code: string; category: string }) => e.code === 'backup_version_newer' && e.category === 'integrity');
+      const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+      const generated = await db.accounts.findUserByLogin('admin');
+      assert.ok(generated, 'nothing changed: the generated admin is still there');
+      await restore(true);
+      assert.equal(await db.accounts.findUserById(generated.id), null, 'forced: the archive replaced the users');
+      assert.ok((await db.records.readSnapshot((r) => r.count('users'))) > 0);
+    } finally {
+      await t.stop();
+    }
+  });
+});
