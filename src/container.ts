@@ -17,6 +17,9 @@ import { AdminRouteContribution, createApiRouter } from './adapters/http/create-
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
+import { restoreUploadModule } from './composition/restore-upload.module';
+import { singleToMultiModule } from './composition/single-to-multi.module';
+import { restoreModule } from './composition/restore.module';
 
 export { HTTP_TOKENS } from './composition/http-tokens';
 
@@ -89,4 +92,5 @@ export function buildContainer(
 }
 
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
-export const FEATURES: readonly FeatureModule[] = [backupModule];
+// singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
+export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule];

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
   const server: Server = app.listen(config.port, () => {
     process.stderr.write(`aviary-backup listening on http://localhost:${config.port} (data in ${config.dataDir})\n`);
   });
+  // Restore uploads may be many gigabytes on a slow link: Node's 5-minute default would cut them off.
+  server.requestTimeout = 0;
   server.on('error', (error) => {
     process.stderr.write(`aviary-backup: cannot listen on port ${config.port}: ${error.message}\n`);
     process.exit(1);

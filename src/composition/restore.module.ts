@@ -5,6 +5,7 @@ import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
+import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
 import { RecoverRestores } from '../application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../application/use-cases/restore-backup.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
@@ -60,9 +61,8 @@ export function restoreModule(c: Container, config: AppConfig): void {
     restoreRoutes({
       restore: c.get(RestoreBackup),
       findUpload: async (uploadId, adminUserId) => {
-        const upload = await db().uploads.get(uploadId);
-        if (!upload || upload.adminUserId !== adminUserId || upload.status === 'receiving') return null;
-        return { open: () => blobs().get(upload.storageKey), sizeBytes: upload.fileSize };
+        const opened = await c.get(OpenRestoreUpload).execute({ uploadId, adminUserId });
+        return { open: () => opened.read(), sizeBytes: opened.upload.fileSize };
       },
     }),
   );

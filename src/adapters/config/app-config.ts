@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly rmapiConfigPath: string;
   readonly pdfDir: string;
   readonly maxRestoreUploadBytes: number;
+  /** Restore uploads (and their files) are removed this long after they arrive. */
+  readonly uploadRetentionHours: number;
   readonly backup: {
     readonly schedule?: string;
     readonly retentionCount: number;
@@ -117,6 +119,7 @@ const CoreEnv = z.object({
   RMAPI_CONFIG_PATH: optionalText,
   PDF_DIR: optionalText,
   MAX_RESTORE_UPLOAD_BYTES: byteSize(10 * 1024 ** 3),
+  UPLOAD_RETENTION_HOURS: integer(24, 1, 24 * 365),
   BACKUP_SCHEDULE: optionalText,
   BACKUP_RETENTION_COUNT: integer(10, 0, 100_000),
   BACKUP_RETENTION_DAYS: integer(0, 0, 100_000),
@@ -181,6 +184,7 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
     rmapiConfigPath: absolute(core.RMAPI_CONFIG_PATH ?? join(homedir(), '.config', 'rmapi', 'rmapi.conf')),
     pdfDir: absolute(core.PDF_DIR ?? join(dataDir, 'pdfs')),
     maxRestoreUploadBytes: core.MAX_RESTORE_UPLOAD_BYTES,
+    uploadRetentionHours: core.UPLOAD_RETENTION_HOURS,
     backup: {
       schedule: core.BACKUP_SCHEDULE,
       retentionCount: core.BACKUP_RETENTION_COUNT,

@@ -12,6 +12,8 @@ import { MikroOrmRecordStore } from './mikro-orm.record-store';
 import { KnexBackupJobStore } from './knex.backup-job-store';
 import { KnexLockStore } from './knex.lock-store';
 import { KnexMigrationRunStore } from './knex.migration-run-store';
+import { KnexHousekeepingStore } from './knex.housekeeping-store';
+import { KnexRestoreUploadStore } from './knex.restore-upload-store';
 import type { StoreStats } from './knex.record-access';
 import { postgresEngine, type PostgresOptions } from './postgres.engine';
 import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
@@ -50,6 +52,8 @@ export class MikroOrmDatabase implements DatabaseBackend {
   readonly jobs: KnexBackupJobStore;
   readonly locks: KnexLockStore;
   readonly migrationRuns: KnexMigrationRunStore;
+  readonly uploads: KnexRestoreUploadStore;
+  readonly housekeeping: KnexHousekeepingStore;
   /** Diagnostics, e.g. how many keyset pages streams have read. */
   readonly stats: StoreStats = { streamBatches: 0 };
   /** The knex of the ORM, for adapters of service tables (jobs, uploads) added by later migrations. */
@@ -66,6 +70,8 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.jobs = new KnexBackupJobStore(this.knex, engine);
     this.locks = new KnexLockStore(this.knex, engine);
     this.migrationRuns = new KnexMigrationRunStore(this.knex, engine);
+    this.uploads = new KnexRestoreUploadStore(this.knex, engine);
+    this.housekeeping = new KnexHousekeepingStore(this.knex, engine);
   }
 
   /** Applies pending migrations, then adds missing default settings without touching existing ones. */

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from '../../application/ports/system.port';
 import { ErrorCategory, isDomainError } from '../../domain/errors';
+import { withoutServerPaths } from './backup-job.presenter';
 
 const STATUS: Record<ErrorCategory, number> = {
   invalid: 400,
@@ -45,7 +46,7 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
       // Aviary's login errors are bare translation keys.
       const body = err.code.startsWith('backend.auth.')
         ? { error: err.code }
-        : { error: err.message, error_type: err.code, ...(err.details ? { details: err.details } : {}) };
+        : { error: withoutServerPaths(err.message), error_type: err.code, ...(err.details ? { details: err.details } : {}) };
       if (status >= 500) logger.error('request failed', { path: req.path, code: err.code, error: err.message });
       res.status(status).json(body);
       return;

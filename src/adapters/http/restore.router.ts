@@ -14,8 +14,8 @@ export interface UploadedArchive {
 
 export interface RestoreRouterDeps {
   readonly restore: RestoreBackup;
-  /** The upload if it exists and belongs to this admin. */
-  readonly findUpload: (uploadId: string, adminUserId: string) => Promise<UploadedArchive | null>;
+  /** The upload; throws upload_not_found unless it exists, is complete and belongs to this admin. */
+  readonly findUpload: (uploadId: string, adminUserId: string) => Promise<UploadedArchive>;
 }
 
 interface AsyncRestore {
@@ -73,7 +73,6 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
       };
       const isAsync = flag(body, 'async', false) || req.query.async === 'true';
       const upload = await deps.findUpload(uploadId.toLowerCase(), admin.id);
-      if (!upload) throw new NotFoundError('upload_not_found', 'Upload not found');
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,

@@ -1,8 +1,10 @@
 import type { AccountStore } from './account-store.port';
 import type { BackupJobStore } from './backup-job-store.port';
+import type { HousekeepingStore } from './housekeeping-store.port';
 import type { LockStore } from './lock-store.port';
 import type { MigrationRunStore } from './migration-run-store.port';
 import type { RecordStore } from './record-store.port';
+import type { RestoreUploadStore } from './restore-upload-store.port';
 
 /** Everything the service keeps in its database, as provided by a database plugin. */
 export interface DatabaseBackend {
@@ -13,6 +15,9 @@ export interface DatabaseBackend {
   readonly jobs: BackupJobStore;
   readonly locks: LockStore;
   readonly migrationRuns: MigrationRunStore;
+  readonly uploads: RestoreUploadStore;
+  /** Time-based removals in Aviary's tables (admin cleanup). */
+  readonly housekeeping: HousekeepingStore;
   /** Creates or migrates the schema forward and seeds missing system settings. Idempotent. */
   migrate(): Promise<{ applied: string[] }>;
   /** Throws UnavailableError when the database cannot be reached. */
