@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { DatabaseBackend } from '../../src/application/ports/database.port';
+import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
+import { TOKENS } from '../../src/application/ports/tokens';
+import { startTestService, TestService } from '../support/service';
+
+const fixtures = join(__dirname, '..', 'fixtures', 'archives');
+
+describe('POST /api/admin/restore', () => {
+  let t: TestService;
+  let cookie: string;
+
+  before(async () => {
+    t = await startTestService({ AUTH_USERNAME: 'root', AUTH_PASSWORD: 'root-password-1' });
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'root', password: 'root-password-1' });
+    cookie = login.headers['set-cookie'][0].split(';')[0];
+  });
+  after(() => t.stop());
+
+  async function upload(file: string): Promise<string> {
+    const res = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie).attach('backup_file', readFileSync(join(fixtures, file)), 'backup.tar.gz');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.upload_id;
+  }
+
+  it('refuses unknown uploads (404), wrong types (400) and a hostile archive (422) without changing anything', async () => {
+    const unknown = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: crypto.randomUUID(), overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error_type, 'upload_not_found');
+    const badType = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: crypto.randomUUID(), overwrite_database: 'yes' });
+    assert.equal(badType.status, 400);
+    const notAnId = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: '../../etc/passwd' });
+    assert.equal(notAnId.status, 400);
+    const hostile = await upload('hostile/dotdot-name.tar.gz');
+    const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: hostile, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(res.status, 422);
+    assert.equal(res.body.error_type, 'archive_invalid');
+    assert.match(res.body.error, /\.\.\/evil\.sh/);
+    assert.equal((await request(t.app).get('/api/auth/check').set('Cookie', cookie)).body.authenticated, true);
+  });
+
+  it('answers 409 while another backup or restore holds the lock', async () => {
+    const id = await upload('historical/go-metadata-first.tar.gz');
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    await db.locks.acquire(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc', 60_000, 'restore abc');
+    try {
+      const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+      assert.equal(res.status, 409);
+      assert.equal(res.body.error_type, 'operation_in_progress');
+    } finally {
+      await db.locks.release(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc');
+    }
+  });
+
+  it('runs asynchronously with async=true: 202, then progress to completion; the replaced admin then gets 401', async () => {
+    const id = await upload('historical/go-metadata-first.tar.gz');
+    const started = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [], async: true });
+    assert.equal(started.status, 202);
+    assert.equal(started.body.success, true);
+    let status: { status: string; progress: number } | undefined;
+    const seen = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const res = await request(t.app).get(`/api/admin/restore/${started.body.job_id}`).set('Cookie', cookie);
+      if (res.status === 401) break; // the restore replaced our own account: polling ends here
+      status = res.body;
+      seen.add(res.body.progress);
+      if (res.body.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    for (let i = 0; i < 300 && (await db.accounts.findUserByLogin('root')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await db.accounts.findUserByLogin('root'), null, 'the archive replaced the users');
+    assert.notEqual(status?.status, 'failed');
+    const after = await request(t.app).get('/api/admin/status').set('Cookie', cookie);
+    assert.equal(after.status, 401);
+    assert.deepEqual(after.body, { error: 'Authentication required', error_type: 'authentication_required' });
+    const admin = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    assert.equal(admin.status, 200, 'the archive admin logs in with the original password');
+  });
+});
