@@ -123,6 +123,19 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       assert.deepEqual(check.body, { authenticated: false });
     });
 
+    it('every route in /api/openapi.json exists (no route_not_found for any of them)', async () => {
+      const doc = (await request(t.app).get('/api/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const method of Object.keys(methods)) {
+          if (path === '/api/auth/logout') continue;
+          const url = path.replace(/\{id\}/g, crypto.randomUUID());
+          const res = await (request(t.app) as unknown as Record<string, (u: string) => request.Test>)[method](url).set('Cookie', adminCookie);
+          assert.notEqual(res.body?.error_type, 'route_not_found', `${method.toUpperCase()} ${path}`);
+          assert.notEqual(res.status, 401, `${method.toUpperCase()} ${path} with an admin cookie`);
+        }
+      }
+    });
+
     it('logout clears the cookie', async () => {
       const res = await request(t.app).post('/api/auth/logout').set('Cookie', adminCookie);
       assert.equal(res.status, 200);
@@ -141,6 +154,9 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
     assert.ok(version.body.service_version);
     const config = await request(t.app).get('/api/config');
     assert.equal(config.body.multiUserMode, true);
+    const openapi = await request(t.app).get('/api/openapi.json');
+    assert.equal(openapi.body.openapi, '3.1.0');
+    assert.ok(openapi.body.paths['/api/admin/restore'].post);
     const missing = await request(t.app).get('/api/nothing-here');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error_type, 'route_not_found');

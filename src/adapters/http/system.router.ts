@@ -5,6 +5,7 @@ import type { Logger } from '../../application/ports/system.port';
 import { isDomainError } from '../../domain/errors';
 import { AVIARY_SCHEMA_VERSION } from '../../domain/schema/aviary-schema';
 import { SERVICE_VERSION } from '../../service-version';
+import { openApiDocument } from './openapi';
 
 export interface SystemRouterDeps {
   readonly database: DatabaseBackend;
@@ -46,6 +47,9 @@ export function systemRouter(deps: SystemRouterDeps): { root: Router; api: Route
   const api = Router();
   api.get('/version', (_req, res) => {
     res.json({ version: AVIARY_SCHEMA_VERSION, service: 'aviary-backup', service_version: SERVICE_VERSION });
+  });
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
   });
   api.get('/config', (_req, res) => {
     res.json({
