@@ -43,7 +43,7 @@ describe('CreateBackup (use case, fakes)', () => {
 
   beforeEach(async () => {
     records = new InMemoryRecordStore();
-    blobs = new MemoryBlobStore();
+    blobs = new MemoryBlobStore(1 << 30);
     userId = randomUUID();
     records.tables.get('users')!.push({ id: userId, username: 'ada', email: 'a@x', password: '$2b$x', rmapi_config: '[device]\ntoken=secret' });
     for (let i = 0; i < 5; i++) {
