@@ -1,39 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { CreateBackup, BackupProgress } from '../../src/application/use-cases/create-backup.use-case';
 import { TarGzArchiveEncoder } from '../../src/adapters/archive/tar-gz.archive-encoder';
 import { MemoryBlobStore } from '../plugins/memory-storage';
 import { InMemoryRecordStore } from '../fakes/in-memory.record-store';
+import { untar } from '../support/tar';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const options = { includeFiles: true, includeConfigs: true, userIds: [] as string[], tables: [] as string[] };
 
 async function* bytes(data: Buffer) {
   yield data;
-}
-
-/** Entry names and bodies of an uncompressed tar (ustar and PAX), for checking archives in memory. */
-function untar(archive: Buffer): Map<string, Buffer> {
-  const tar = gunzipSync(archive);
-  const out = new Map<string, Buffer>();
-  let pax: string | undefined;
-  for (let off = 0; off + 512 <= tar.length; ) {
-    const header = tar.subarray(off, off + 512);
-    if (header.every((b) => b === 0)) break;
-    const size = parseInt(header.subarray(124, 136).toString().replace(/\0/g, '').trim(), 8);
-    const type = String.fromCharCode(header[156]);
-    const body = tar.subarray(off + 512, off + 512 + size);
-    if (type === 'x') pax = /\d+ path=([^\n]*)\n/.exec(body.toString())?.[1];
-    else {
-      const prefix = header.subarray(345, 500).toString().replace(/\0.*$/s, '');
-      const name = header.subarray(0, 100).toString().replace(/\0.*$/s, '');
-      out.set(pax ?? (prefix ? `${prefix}/${name}` : name), Buffer.from(body));
-      pax = undefined;
-    }
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
 }
 
 describe('CreateBackup (use case, fakes)', () => {

@@ -12,10 +12,8 @@ import { bootService } from '../../boot';
 import type { BackupOptions } from '../../domain/backup-job';
 import { isUuid } from '../../domain/schema/values';
 import { PROCESS_TAG } from '../system/process-liveness';
-import { CliCommand, parseArgs } from './command';
+import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
-
-const list = (v: string | true | undefined) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
 /**
  * `backup create`: the same CreateBackup as the API. Into storage as a listed job (default), or
@@ -34,8 +32,8 @@ export const backupCreateCommand: CliCommand = {
     const options: BackupOptions = {
       includeFiles: !flags.has('no-files'),
       includeConfigs: !flags.has('no-configs'),
-      userIds: list(flags.get('users')).map((id) => id.toLowerCase()),
-      tables: list(flags.get('tables')),
+      userIds: listFlag(flags.get('users')).map((id) => id.toLowerCase()),
+      tables: listFlag(flags.get('tables')),
     };
     const notIds = options.userIds.filter((id) => !isUuid(id));
     if (notIds.length > 0) {

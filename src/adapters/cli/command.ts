@@ -31,3 +31,8 @@ export function parseArgs(args: string[], valued: readonly string[] = []): { fla
   }
   return { flags, positional };
 }
+
+/** A comma-separated flag value as a list (`--users a,b`); empty when absent or bare. */
+export function listFlag(value: string | true | undefined): string[] {
+  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}

@@ -4,10 +4,8 @@ import { createInterface } from 'node:readline/promises';
 import { RestoreBackup } from '../../application/use-cases/restore-backup.use-case';
 import { ValidateArchive } from '../../application/use-cases/validate-archive.use-case';
 import { bootService } from '../../boot';
-import { CliCommand, parseArgs } from './command';
+import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
-
-const list = (v: string | true | undefined) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
 
 /**
  * `restore FILE`: the same RestoreBackup as the API (validation, lock, safety backup, all or
@@ -50,7 +48,7 @@ export const restoreCommand: CliCommand = {
         sizeBytes: size,
         overwriteDatabase: !flags.has('no-database'),
         overwriteFiles: !flags.has('no-files'),
-        userIds: list(flags.get('users')).map((u) => u.toLowerCase()),
+        userIds: listFlag(flags.get('users')).map((u) => u.toLowerCase()),
         force: flags.has('force'),
         safetyBackup: !flags.has('no-safety-backup'),
         adminUserId: null,
