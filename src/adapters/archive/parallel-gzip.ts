@@ -1,10 +1,16 @@
 import { constants, crc32, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import { Block, looksIncompressible, storedBlocks, tailOf } from './stored-deflate';
 
 /**
  * gzip in one member, compressed on several threads (the pigz method): the input is cut into
  * blocks, each block is deflated on the libuv pool with the previous 32 KiB as its dictionary and
  * ends on a sync flush, so the raw deflate pieces join into one valid stream. Every gzip reader
  * (GNU gzip/tar, Go's compress/gzip, Python's streaming tarfile, Node) reads the result.
+ *
+ * Blocks that look incompressible (PDFs, images: most of a backup) are written as deflate *stored*
+ * blocks instead: the input chunks go out as they came, behind 5-byte headers. That skips zlib's
+ * CPU time, and, as important, its 1 MiB input copy and 1 MiB output buffer per block: that
+ * garbage, freed only when V8 gets round to a GC, was what drove peak RSS (see bench/).
  */
 export interface ParallelGzipOptions {
   /** Uncompressed bytes per block. */
@@ -12,11 +18,12 @@ export interface ParallelGzipOptions {
   /** Blocks being compressed at once; bounds memory to about 2 × concurrency × blockSize. */
   readonly concurrency?: number;
   readonly level?: number;
+  /** Store blocks whose sampled byte entropy says deflate would gain (almost) nothing. Default true. */
+  readonly storeIncompressible?: boolean;
   /** Called with uncompressed and compressed byte counts after each block is written out. */
   readonly onProgress?: (bytesIn: number, bytesOut: number) => void;
 }
 
-const WINDOW = 32 * 1024;
 // Final empty fixed-Huffman block with BFINAL set: closes a stream whose blocks all sync-flushed.
 const FINAL_BLOCK = deflateRawSync(Buffer.alloc(0));
 
@@ -43,7 +50,7 @@ function gzipTrailer(crc: number, size: number): Buffer {
   return trailer;
 }
 
-async function* blocksOf(source: AsyncIterable<Uint8Array>, blockSize: number): AsyncGenerator<Buffer> {
+async function* blocksOf(source: AsyncIterable<Uint8Array>, blockSize: number): AsyncGenerator<Block> {
   let parts: Buffer[] = [];
   let length = 0;
   for await (const chunk of source) {
@@ -54,39 +61,45 @@ async function* blocksOf(source: AsyncIterable<Uint8Array>, blockSize: number): 
       length += take;
       buf = buf.subarray(take);
       if (length === blockSize) {
-        yield Buffer.concat(parts, length);
+        yield { parts, length };
         parts = [];
         length = 0;
       }
     }
   }
-  if (length > 0) yield Buffer.concat(parts, length);
+  if (length > 0) yield { parts, length };
 }
 
 export async function* parallelGzip(source: AsyncIterable<Uint8Array>, options: ParallelGzipOptions = {}): AsyncGenerator<Buffer> {
   const blockSize = options.blockSize ?? 1024 * 1024;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const level = options.level ?? 6;
-  const inFlight: Promise<Buffer>[] = [];
+  const store = options.storeIncompressible ?? true;
+  const inFlight: Promise<Buffer[]>[] = [];
   let crc = 0;
   let bytesIn = 0;
   let bytesOut = 0;
-  let dictionary: Buffer | undefined;
+  let previous: Block | undefined;
 
   yield gzipHeader();
   bytesOut += 10;
   const emit = async function* (): AsyncGenerator<Buffer> {
-    const out = await inFlight.shift()!;
-    bytesOut += out.length;
-    yield out;
+    for (const out of await inFlight.shift()!) {
+      bytesOut += out.length;
+      yield out;
+    }
   };
   try {
     for await (const block of blocksOf(source, blockSize)) {
-      crc = crc32(block, crc);
+      for (const part of block.parts) crc = crc32(part, crc);
       bytesIn += block.length;
-      inFlight.push(compressBlock(block, dictionary, level));
-      // Copy: the dictionary must not pin the whole block in memory.
-      dictionary = Buffer.from(block.subarray(Math.max(0, block.length - WINDOW)));
+      if (store && level > 0 && looksIncompressible(block)) {
+        inFlight.push(Promise.resolve(storedBlocks(block)));
+      } else {
+        const dictionary = previous ? tailOf(previous) : undefined;
+        inFlight.push(compressBlock(Buffer.concat(block.parts, block.length), dictionary, level).then((out) => [out]));
+      }
+      previous = block;
       if (inFlight.length >= concurrency) {
         yield* emit();
         options.onProgress?.(bytesIn, bytesOut);
