@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled CLI when the package is built (dist/), or the TypeScript sources in a checkout.
+// In a checkout (src/ present) the CLI runs the TypeScript sources, so it never runs a stale
+// build; an installed package (dist/ only) runs the compiled code.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const compiled = join(__dirname, '..', 'dist', 'adapters', 'cli', 'main.js');
-if (existsSync(compiled)) {
-  require(compiled);
+const root = join(__dirname, '..');
+const source = join(root, 'src', 'adapters', 'cli', 'main.ts');
+if (existsSync(source)) {
+  require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
+  require(source);
 } else {
-  require('ts-node').register({ transpileOnly: true, project: join(__dirname, '..', 'tsconfig.json') });
-  require(join(__dirname, '..', 'src', 'adapters', 'cli', 'main.ts'));
+  require(join(root, 'dist', 'adapters', 'cli', 'main.js'));
 }
