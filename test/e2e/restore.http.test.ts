@@ -80,4 +80,20 @@ describe('POST /api/admin/restore', () => {
     const admin = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
     assert.equal(admin.status, 200, 'the archive admin logs in with the original password');
   });
+
+  it('answers 409 to a second restore sent while the first one runs', async () => {
+    // After the async test the archive's own admin is the one that exists.
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    cookie = login.headers['set-cookie'][0].split(';')[0];
+    const id = await upload('historical/go-metadata-first.tar.gz');
+    const body = { upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] };
+    const first = request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body).then((r) => r);
+    // The second is sent once the first holds the lock (its safety backup is being written).
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    for (let i = 0; i < 500 && !(await db.locks.current(BACKUP_RESTORE_LOCK)); i++) await new Promise((r) => setTimeout(r, 2));
+    const second = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body);
+    assert.equal(second.status, 409);
+    assert.equal(second.body.error_type, 'operation_in_progress');
+    assert.equal((await first).status, 200);
+  });
 });
