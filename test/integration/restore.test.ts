@@ -150,6 +150,18 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       assert.deepEqual((await state()).files, before.files, 'files kept');
     });
 
+    it('files-only restore never creates files for users who do not exist here', async () => {
+      await restore().execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false });
+      const gone = seeded.users[seeded.users.length - 1];
+      await db.records.writeTransaction((w) => w.delete('users', { column: 'id', in: [gone.id] }));
+      await blobs.deletePrefix(`users/${gone.id}/`);
+      const report = await restore().execute({ ...fromBuffer(archive), overwriteDatabase: false, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false });
+      const files = Object.keys((await state()).files);
+      assert.ok(!files.some((k) => k.startsWith(`users/${gone.id}/`)), 'no orphan files');
+      assert.ok(files.length > 0);
+      assert.ok(report.warnings.some((w) => w.includes(gone.id) && /does not exist here/.test(w)));
+    });
+
     describe('faults: nothing changes', () => {
       let before: Awaited<ReturnType<typeof state>>;
       beforeEach(async () => {

@@ -194,6 +194,8 @@ export class RestoreBackup {
     const pairings = new Map<string, string>();
     let metadata: Record<string, unknown> = {};
     const wantsUser = (id: string) => !selected || selected.has(id);
+    // Files-only restores keep the current accounts: documents of users who do not exist here would be orphans.
+    const existing = input.overwriteDatabase ? null : new Set(await this.currentUsers());
     // The bytes are checked again as they are restored: the archive must not change between passes.
     const digests = new Map<string, string>();
     let manifest: string | undefined;
@@ -213,6 +215,10 @@ export class RestoreBackup {
       } else if (entry.kind === 'document' && input.overwriteFiles && entry.userId && entry.relativePath) {
         const userId = entry.userId.toLowerCase();
         if (!isUuid(userId) || !archiveUsers.has(userId) || !wantsUser(userId)) return;
+        if (existing && !existing.has(userId)) {
+          warnings.push(`${entry.name}: user ${userId} does not exist here and the database is not restored; file skipped`);
+          return;
+        }
         const target = StorageKeys.userDocument(userId, entry.relativePath);
         await this.d.blobs.put(stagedKey(restoreId, target), entry.body, { size: entry.size, signal: input.signal });
         targets.push(target);
@@ -236,7 +242,7 @@ export class RestoreBackup {
     // A backup made without files never wipes files.
     const hasFiles = metadata.include_files !== false && (targets.length > 0 || Number(metadata.total_documents ?? 0) > 0);
     if (metadata.include_configs === false) await this.keepCurrentPairings(pairings);
-    const finalUsers = input.overwriteDatabase && !selected ? archiveUsers : new Set([...(await this.currentUsers()), ...archiveUsers]);
+    const finalUsers = !input.overwriteDatabase ? existing! : !selected ? archiveUsers : new Set([...(await this.currentUsers()), ...archiveUsers]);
     return { archiveUsers, targets, pairings, hasFiles, finalUsers, selected };
   }
 
@@ -252,7 +258,7 @@ export class RestoreBackup {
       for await (const blob of listAll(this.d.blobs, 'users/')) {
         const [, userId, area] = blob.key.split('/');
         if (area !== 'pdfs') continue;
-        const restoredUser = staged.selected ? staged.selected.has(userId) : staged.archiveUsers.has(userId);
+        const restoredUser = (staged.selected ? staged.selected.has(userId) : staged.archiveUsers.has(userId)) && staged.finalUsers.has(userId);
         // Whole document folders are replaced; a full restore also drops files of users who are gone.
         const orphan = !staged.selected && !staged.finalUsers.has(userId);
         if (restoredUser || orphan) setAside.push(blob.key);
