@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { TarGzArchiveEncoder } from '../../src/adapters/archive/tar-gz.archive-encoder';
 
 /** Entry names and bodies of a .tar.gz in archive order (ustar and PAX paths), for tests. */
 export function untar(archive: Buffer): Map<string, Buffer> {
@@ -23,19 +21,4 @@ export function untar(archive: Buffer): Map<string, Buffer> {
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return out;
-}
-
-/** Rebuilds an archive after `edit`, with a checksums.sha256 that matches the edited entries. */
-export async function rewriteArchive(archive: Buffer, edit: (entries: Map<string, Buffer>) => void): Promise<Buffer> {
-  const entries = untar(archive);
-  entries.delete('checksums.sha256');
-  edit(entries);
-  const manifest = [...entries].map(([name, body]) => `${createHash('sha256').update(body).digest('hex')}  ${name}\n`).join('');
-  entries.set('checksums.sha256', Buffer.from(manifest));
-  async function* source() {
-    for (const [name, body] of entries) yield { name, size: body.length, body };
-  }
-  const parts: Buffer[] = [];
-  for await (const chunk of new TarGzArchiveEncoder().encode(source())) parts.push(Buffer.from(chunk));
-  return Buffer.concat(parts);
 }

@@ -1,11 +1,7 @@
 import type { BackupJob } from '../../domain/backup-job';
+import { withoutServerPaths } from './server-paths';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** Strips anything that looks like an absolute server path from a message shown to clients. */
-export function withoutServerPaths(message: string | null): string | null {
-  return message === null ? null : message.replace(/(?<![\w.])\/(?:[^\s'":,()]+\/)+[^\s'":,()]*/g, '<path>');
-}
 
 /** Aviary's BackupJob JSON, plus our phase, byte counts, trigger and warnings. */
 export function presentBackupJob(job: BackupJob) {

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from '../../application/ports/system.port';
 import { ErrorCategory, isDomainError } from '../../domain/errors';
-import { withoutServerPaths } from './backup-job.presenter';
+import { withoutServerPaths } from './server-paths';
 
 const STATUS: Record<ErrorCategory, number> = {
   invalid: 400,

@@ -1,7 +1,7 @@
 import type { RestoreUpload } from '../../application/ports/restore-upload-store.port';
 import type { PreparationStatus } from '../../application/use-cases/get-restore-upload-status.use-case';
 import type { BackupAnalysis } from '../../application/use-cases/validate-archive.use-case';
-import { withoutServerPaths } from './backup-job.presenter';
+import { withoutServerPaths } from './server-paths';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -5,7 +5,7 @@ import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/er
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
 import type { AdminRouteContribution } from './create-router';
-import { withoutServerPaths } from './backup-job.presenter';
+import { withoutServerPaths } from './server-paths';
 
 export interface UploadedArchive {
   readonly open: () => Promise<ByteStream>;
