@@ -37,7 +37,8 @@ describe('POST /api/admin/restore', () => {
     const hostile = await upload('hostile/dotdot-name.tar.gz');
     const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: hostile, overwrite_database: true, overwrite_files: true, user_ids: [] });
     assert.equal(res.status, 422);
-    assert.equal(res.body.error_type, 'archive_invalid');
+    assert.equal(res.body.code, 'archive_invalid');
+    assert.equal(res.body.error_type, 'restore_import_failed', "a key Aviary's UI translates");
     assert.match(res.body.error, /\.\.\/evil\.sh/);
     assert.equal((await request(t.app).get('/api/auth/check').set('Cookie', cookie)).body.authenticated, true);
   });
@@ -49,7 +50,7 @@ describe('POST /api/admin/restore', () => {
     try {
       const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
       assert.equal(res.status, 409);
-      assert.equal(res.body.error_type, 'operation_in_progress');
+      assert.equal(res.body.code, 'operation_in_progress');
     } finally {
       await db.locks.release(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc');
     }
@@ -76,7 +77,7 @@ describe('POST /api/admin/restore', () => {
     assert.notEqual(status?.status, 'failed');
     const after = await request(t.app).get('/api/admin/status').set('Cookie', cookie);
     assert.equal(after.status, 401);
-    assert.deepEqual(after.body, { error: 'Authentication required', error_type: 'authentication_required' });
+    assert.deepEqual(after.body, { error: 'Authentication required', code: 'authentication_required' });
     const admin = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
     assert.equal(admin.status, 200, 'the archive admin logs in with the original password');
   });
@@ -93,7 +94,7 @@ describe('POST /api/admin/restore', () => {
     for (let i = 0; i < 500 && !(await db.locks.current(BACKUP_RESTORE_LOCK)); i++) await new Promise((r) => setTimeout(r, 2));
     const second = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body);
     assert.equal(second.status, 409);
-    assert.equal(second.body.error_type, 'operation_in_progress');
+    assert.equal(second.body.code, 'operation_in_progress');
     assert.equal((await first).status, 200);
   });
 });

@@ -4,6 +4,7 @@ import type { RestoreBackup, RestorePhase, RestoreReport } from '../../applicati
 import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
+import { aviaryErrorType, aviaryOperation } from './aviary-error-types';
 import type { AdminRouteContribution } from './create-router';
 import { withoutServerPaths } from './server-paths';
 
@@ -26,6 +27,7 @@ interface AsyncRestore {
   progress: number;
   error: string | null;
   errorType: string | null;
+  code: string | null;
   report: ReturnType<typeof presentReport> | null;
   startedAt: string;
   completedAt: string | null;
@@ -56,7 +58,7 @@ function presentReport(report: RestoreReport) {
 export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
   const running = new Map<string, AsyncRestore>();
   return (router: Router) => {
-    router.post('/restore', async (req, res) => {
+    router.post('/restore', aviaryOperation('restore_import_failed'), async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const admin = currentUser(res);
       const uploadId = body.upload_id;
@@ -76,7 +78,7 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,
-        error: null, errorType: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
+        error: null, errorType: null, code: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
       };
       const work = deps.restore.execute({
         open: upload.open,
@@ -99,19 +101,20 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
           Object.assign(state, {
             status: 'failed',
             error: withoutServerPaths(error instanceof Error ? error.message : String(error)),
-            errorType: isDomainError(error) ? error.code : 'restore_import_failed',
+            errorType: aviaryErrorType(isDomainError(error) ? error.code : 'internal_error', isDomainError(error) ? error.category : 'internal', 'restore_import_failed') ?? null,
+            code: isDomainError(error) ? error.code : 'internal_error',
             completedAt: new Date().toISOString(),
           }),
       );
       res.status(202).json({ success: true, job_id: state.id, status: 'running', message: 'Restore started' });
     });
 
-    router.get('/restore/:id', (req, res) => {
+    router.get('/restore/:id', aviaryOperation('restore_error'), (req, res) => {
       const state = running.get(String(req.params.id));
       if (!state || state.adminUserId !== currentUser(res).id) throw new NotFoundError('restore_not_found', 'Restore not found');
       res.json({
         job_id: state.id, status: state.status, phase: state.phase, progress: state.progress,
-        error: state.error, error_type: state.errorType, started_at: state.startedAt, completed_at: state.completedAt,
+        error: state.error, error_type: state.errorType, code: state.code, started_at: state.startedAt, completed_at: state.completedAt,
         ...(state.report ?? {}),
       });
     });
