@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Request, Router } from 'express';
 import type { AccountStore } from '../../application/ports/account-store.port';
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
+import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
 import type { BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
@@ -16,6 +17,8 @@ import { parseRange } from './range';
 
 export interface BackupRouterDeps {
   readonly jobs: BackupJobStore;
+  /** Jobs as they really are (a vanished archive shows as a failed job). */
+  readonly view: GetBackupJobs;
   readonly blobs: BlobStore;
   readonly accounts: AccountStore;
   /** Nudges the worker so a queued job starts now. */
@@ -36,7 +39,7 @@ function csv(value: unknown): string[] {
   return String(value).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-async function findJob(jobs: BackupJobStore, id: string): Promise<BackupJob> {
+async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
   if (!isUuid(id)) throw new InvalidInputError('invalid_job_id', 'Invalid job ID');
   const job = await jobs.get(id.toLowerCase());
   if (!job) throw new NotFoundError('backup_job_not_found', 'Backup job not found');
@@ -68,7 +71,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.get('/backup-jobs', aviaryOperation('get_backup_jobs_failed'), async (_req, res) => {
-      res.json({ jobs: (await deps.jobs.list()).map(presentBackupJob) });
+      res.json({ jobs: (await deps.view.list()).map(presentBackupJob) });
     });
 
     router.get('/backup-status', aviaryOperation('get_backup_jobs_failed'), async (_req, res) => {
@@ -76,16 +79,19 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.get('/backup-job/:id', aviaryOperation('get_backup_jobs_failed'), async (req, res) => {
-      res.json(presentBackupJob(await findJob(deps.jobs, String(req.params.id))));
+      res.json(presentBackupJob(await findJob(deps.view, String(req.params.id))));
     });
 
     router.get('/backup-job/:id/download', aviaryOperation('backup_download'), async (req, res) => {
-      const job = await findJob(deps.jobs, String(req.params.id));
+      const job = await findJob(deps.view, String(req.params.id));
+      if (job.status === 'failed') {
+        throw new NotFoundError('archive_file_missing', `This backup cannot be downloaded: ${job.errorMessage ?? 'it failed'}`);
+      }
       if (job.status !== 'completed' || !job.storageKey || !job.filename) {
         throw new InvalidInputError('backup_not_ready', 'Backup is not ready for download');
       }
       const info = await deps.blobs.stat(job.storageKey);
-      if (!info) throw new NotFoundError('backup_not_found', 'Backup file not found');
+      if (!info) throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       const range = parseRange(req.header('range'), info.size);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('Content-Type', 'application/gzip');
@@ -108,7 +114,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.delete('/backup-job/:id', aviaryOperation('delete_backup_job_failed'), async (req, res) => {
-      const job = await findJob(deps.jobs, String(req.params.id));
+      const job = await findJob(deps.view, String(req.params.id));
       if (job.status === 'running') {
         throw new ConflictError('backup_running', 'This backup is running; wait for it to finish, then delete it');
       }
