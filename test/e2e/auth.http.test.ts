@@ -103,7 +103,9 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       assert.equal(admin.status, 200);
       assert.equal(admin.body.database.total_users, 2);
       assert.equal(admin.body.database.admin_users, 1);
-      assert.equal(admin.body.settings.max_api_keys_per_user, 10);
+      // Aviary sends the stored setting texts; its Settings switch compares with "true".
+      assert.equal(admin.body.settings.max_api_keys_per_user, '10');
+      assert.equal(admin.body.settings.registration_enabled, 'false');
       assert.equal(admin.body.mode, 'multi_user');
     });
 

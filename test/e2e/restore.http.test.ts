@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
+import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { startTestService, TestService } from '../support/service';
 
@@ -96,5 +97,29 @@ describe('POST /api/admin/restore', () => {
     assert.equal(second.status, 409);
     assert.equal(second.body.code, 'operation_in_progress');
     assert.equal((await first).status, 200);
+  });
+
+  it('removes a restored upload (row and file), so it is never offered or restored twice; a failed one stays', async () => {
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    cookie = login.headers['set-cookie'][0].split(';')[0];
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    const refused = await upload('hostile/dotdot-name.tar.gz');
+    const bad = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: refused, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(bad.status, 422);
+    assert.ok(await db.uploads.get(refused), 'a refused upload is kept for another look');
+
+    const id = await upload('historical/go-metadata-first.tar.gz');
+    const key = (await db.uploads.get(id))!.storageKey;
+    const done = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(await db.uploads.get(id), null, 'the row is gone');
+    assert.equal(await t.service.container!.get<BlobStore>(TOKENS.BlobStore).stat(key), null, 'the file is gone');
+    const again = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    cookie = again.headers['set-cookie'][0].split(';')[0];
+    const listed = await request(t.app).get('/api/admin/restore/uploads').set('Cookie', cookie);
+    assert.ok(!(listed.body.uploads as { upload_id?: string; id?: string }[]).some((u) => (u.upload_id ?? u.id) === id));
+    const twice = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(twice.status, 404);
+    assert.equal(twice.body.error_type, 'upload_not_found');
   });
 });

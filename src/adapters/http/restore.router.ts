@@ -1,6 +1,6 @@
 import type { Router } from 'express';
-import type { ByteStream } from '../../application/ports/blob-store.port';
-import type { RestoreBackup, RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
+import type { RestoreFromUpload } from '../../application/use-cases/restore-from-upload.use-case';
+import type { RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
 import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
@@ -8,15 +8,8 @@ import { aviaryErrorType, aviaryOperation } from './aviary-error-types';
 import type { AdminRouteContribution } from './create-router';
 import { withoutServerPaths } from './server-paths';
 
-export interface UploadedArchive {
-  readonly open: () => Promise<ByteStream>;
-  readonly sizeBytes: number;
-}
-
 export interface RestoreRouterDeps {
-  readonly restore: RestoreBackup;
-  /** The upload; throws upload_not_found unless it exists, is complete and belongs to this admin. */
-  readonly findUpload: (uploadId: string, adminUserId: string) => Promise<UploadedArchive>;
+  readonly restore: RestoreFromUpload;
 }
 
 interface AsyncRestore {
@@ -74,20 +67,17 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
         safetyBackup: flag(body, 'safety_backup', true),
       };
       const isAsync = flag(body, 'async', false) || req.query.async === 'true';
-      const upload = await deps.findUpload(uploadId.toLowerCase(), admin.id);
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,
         error: null, errorType: null, code: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
       };
-      const work = deps.restore.execute({
-        open: upload.open,
-        sizeBytes: upload.sizeBytes,
-        userIds: userIds as string[],
+      const prepared = await deps.restore.prepare({
+        uploadId: uploadId.toLowerCase(),
         adminUserId: admin.id,
-        ...options,
-        onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }),
+        options: { userIds: userIds as string[], ...options, onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }) },
       });
+      const work = prepared.run();
       if (!isAsync) {
         const report = await work;
         res.json({ success: true, message: 'Restore completed', ...presentReport(report) });
