@@ -105,7 +105,7 @@ export class RestoreBackup {
     }
     if (analysis.version.requires_force && !input.force) {
       throw new DomainError('integrity', 'backup_version_newer',
-        `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}; restore it with force to proceed`);
+        `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
     }
 
     let safetyBackupJobId: string | null = null;

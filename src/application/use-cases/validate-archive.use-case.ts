@@ -54,7 +54,8 @@ export class ValidateArchive {
     }
     const restorable = summary ? inspection.finish() : { files: 0, bytes: 0, legacyUsed: [] };
     const m = inspection.metadata;
-    const verdict = compareVersion(m?.aviary_version ?? '', AVIARY_SCHEMA_VERSION);
+    const { unknownTablesWithRows, unknownColumnsWithValues } = inspection.facts;
+    const verdict = compareVersion(m?.aviary_version ?? '', AVIARY_SCHEMA_VERSION, [...unknownTablesWithRows, ...unknownColumnsWithValues]);
     if (m && verdict.warning) findings.warn(verdict.warning);
     const current = await this.currentCounts(findings.warn.bind(findings));
     findings.close();

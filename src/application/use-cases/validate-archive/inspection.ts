@@ -49,9 +49,24 @@ export class ArchiveInspection {
       case 'legacy-config':
         return this.files.addLegacyConfig(entry.userId ?? '', entry.size);
       case 'ignored':
-        return;
+        return this.unknownTable(entry);
     }
   };
+
+  /** A table file of a newer Aviary: only whether it holds rows matters (they would be dropped). */
+  private async unknownTable(entry: ArchiveEntry): Promise<void> {
+    const m = /^database\/([^/]+)\.json$/.exec(entry.name);
+    if (!m || m[1] === 'unknown') return; // database/unknown.json is an old Aviary bug, never data
+    const decoder = new TextDecoder('latin1');
+    let head = '';
+    for await (const chunk of entry.body) {
+      head += decoder.decode(chunk, { stream: true }).replace(/\s+/g, '');
+      if (head.length >= 2) break;
+    }
+    // `null`, `[]` and an empty file hold nothing; anything else is data this service would drop.
+    const empty = head === '' || head.startsWith('n') || head.startsWith('[]') || head === '[';
+    if (!empty) this.facts.unknownTablesWithRows.add(m[1]);
+  }
 
   /**
    * Runs a content check. Problems with the content are recorded and reading goes on (every

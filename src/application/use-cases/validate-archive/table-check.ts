@@ -35,6 +35,10 @@ export class TableFacts {
   /** First reference to each user id, per referencing column kind. */
   readonly ownerRefs = new Map<string, Reference>();
   readonly updaterRefs = new Map<string, Reference>();
+  /** `table.column` of columns this service does not know that hold a value (not null, not ""). */
+  readonly unknownColumnsWithValues = new Set<string>();
+  /** Table files this service does not know that hold rows. */
+  readonly unknownTablesWithRows = new Set<string>();
 }
 
 /**
@@ -66,7 +70,11 @@ export async function checkTable(
       if (result.ok) values[col.name] = result.value;
       else findings.error(`${at}: ${result.problem} (found ${preview(row[col.name])})`, entry);
     }
-    for (const key of Object.keys(row)) if (!known.has(key)) unknown.add(key);
+    for (const key of Object.keys(row)) {
+      if (known.has(key)) continue;
+      unknown.add(key);
+      if (row[key] !== null && row[key] !== '') facts.unknownColumnsWithValues.add(`${def.name}.${key}`);
+    }
     for (const u of uniqueSets) {
       const parts = u.columns.map((c) => values[c]);
       if (parts.some((p) => p === undefined || p === null)) continue;
