@@ -51,7 +51,7 @@ describe('restoring every Aviary archive generation', () => {
         }
         assert.ok(checked >= 1);
         for (const key of credentials.api_keys) {
-          const owner = await auth.fromApiKey(key.key);
+          const owner = await auth.fromApiKey(key.key, '127.0.0.1');
           if (key.is_active) assert.equal(owner?.id, key.user_id);
           else assert.equal(owner, null);
         }

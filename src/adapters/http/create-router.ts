@@ -5,6 +5,7 @@ import type { DatabaseBackend } from '../../application/ports/database.port';
 import type { Logger } from '../../application/ports/system.port';
 import { requireAdmin, requireMultiUser } from './auth.middleware';
 import { authRouter } from './auth.router';
+import { csrfGuard } from './csrf.guard';
 import { errorMapper, notFoundHandler } from './error-mapper';
 import { systemRouter } from './system.router';
 
@@ -32,6 +33,7 @@ export function createApiRouter(deps: HttpDeps): Router {
   router.use(system.root);
 
   const api = Router();
+  api.use(csrfGuard({ multipartPaths: [/^\/admin\/restore\/upload\/?$/, /^\/admin\/backup\/analyze\/?$/] }));
   api.use(express.json({ limit: '1mb' }));
   api.use(system.api);
   api.use('/auth', authRouter(deps.authenticator, { secureCookies: deps.secureCookies, sessionHours: deps.sessionHours }));

@@ -68,7 +68,7 @@ export async function checkTable(
       }
       const result = coerceValue(col, row[col.name]);
       if (result.ok) values[col.name] = result.value;
-      else findings.error(`${at}: ${result.problem} (found ${preview(row[col.name])})`, entry);
+      else findings.error(`${at}: ${result.problem} (found ${preview(col.name, row[col.name])})`, entry);
     }
     for (const key of Object.keys(row)) {
       if (known.has(key)) continue;
@@ -101,8 +101,15 @@ export async function checkTable(
   }
 }
 
-function preview(value: unknown): string {
+// Credentials: an error names their column and shape, never their content.
+const SECRET_COLUMNS = new Set(['password', 'key_hash', 'token_hash', 'rmapi_config', 'reset_token']);
+
+function preview(column: string, value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
+  if (SECRET_COLUMNS.has(column)) {
+    const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+    return `${kind} of ${text.length} characters, not shown`;
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
