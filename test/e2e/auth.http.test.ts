@@ -157,7 +157,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       await db().records.writeTransaction((w) => w.delete('user_sessions'));
       const res = await request(t.app).get('/api/admin/status').set('Cookie', cookie);
       assert.equal(res.status, 401);
-      assert.deepEqual(res.body, { error: 'Authentication required', error_type: 'authentication_required' });
+      assert.deepEqual(res.body, { error: 'Authentication required', code: 'authentication_required' });
       adminCookie = await loginCookie('admin', password);
     });
 
@@ -165,12 +165,12 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       const crossSite = await request(t.app).post('/api/admin/cleanup').set('Cookie', adminCookie).set('Sec-Fetch-Site', 'cross-site')
         .type('form').send('x=1');
       assert.equal(crossSite.status, 403);
-      assert.equal(crossSite.body.error_type, 'cross_site_request');
+      assert.equal(crossSite.body.code, 'cross_site_request');
       const otherOrigin = await request(t.app).post('/api/admin/cleanup').set('Cookie', adminCookie).set('Origin', 'https://evil.example');
       assert.equal(otherOrigin.status, 403);
       const form = await request(t.app).post('/api/admin/backup-job').set('Cookie', adminCookie).type('form').send('include_files=false');
       assert.equal(form.status, 400);
-      assert.equal(form.body.error_type, 'unsupported_media_type');
+      assert.equal(form.body.code, 'unsupported_media_type');
       const text = await request(t.app).post('/api/auth/login').set('Content-Type', 'text/plain').send(JSON.stringify({ username: 'admin', password }));
       assert.equal(text.status, 400);
       const host = '127.0.0.1:8000';
@@ -180,7 +180,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       const upload = await request(t.app).post('/api/admin/backup/analyze').set('Cookie', adminCookie).set('Sec-Fetch-Site', 'same-origin')
         .attach('backup_file', Buffer.from('not an archive'), 'x.tar.gz');
       assert.notEqual(upload.status, 403);
-      assert.notEqual(upload.body.error_type, 'unsupported_media_type');
+      assert.notEqual(upload.body.code, 'unsupported_media_type');
     });
 
     it('logout clears the cookie and revokes the session: the token is refused afterwards', async () => {
@@ -189,7 +189,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       assert.match(res.headers['set-cookie'][0], /auth_token=;/);
       const after = await request(t.app).get('/api/admin/status').set('Cookie', adminCookie);
       assert.equal(after.status, 401);
-      assert.deepEqual(after.body, { error: 'Authentication required', error_type: 'authentication_required' });
+      assert.deepEqual(after.body, { error: 'Authentication required', code: 'authentication_required' });
       assert.deepEqual((await request(t.app).get('/api/auth/check').set('Cookie', adminCookie)).body, { authenticated: false });
     });
   });

@@ -77,7 +77,7 @@ for (const dbKind of ['sqlite', 'postgres'] as DatabaseKind[]) {
       assert.equal((counts[401] ?? 0) + (counts[429] ?? 0), 100, JSON.stringify(counts));
       const locked = await request(replica(0)).get('/api/admin/status').set('X-API-Key', key);
       assert.equal(locked.status, 429, 'the IP is locked out for keys too');
-      assert.equal(locked.body.error_type, 'too_many_attempts');
+      assert.equal(locked.body.code, 'too_many_attempts');
     });
   });
 }
