@@ -63,6 +63,13 @@ export class InMemoryAccountStore implements AccountStore {
     const i = this.sessions.findIndex((x) => x.id === id);
     if (i >= 0) this.sessions[i] = { ...this.sessions[i], lastUsed: this.now().toISOString() };
   }
+  async updatePassword(userId: string, passwordHash: string, keepSessionId?: string) {
+    const user = this.users.find((u) => u.id === userId);
+    if (!user) return false;
+    Object.assign(user, { passwordHash });
+    for (const s of this.sessions.filter((x) => x.userId === userId && x.id !== keepSessionId)) await this.revokeSession(s.id);
+    return true;
+  }
   async revokeSession(id: string) {
     this.revoked.add(id);
     this.sessions = this.sessions.filter((x) => x.id !== id);

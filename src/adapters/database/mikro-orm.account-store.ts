@@ -140,6 +140,22 @@ export class MikroOrmAccountStore implements AccountStore {
     await this.run(() => this.knex(REVOKED).where('expires_at', '<', now).delete());
   }
 
+  async updatePassword(userId: string, passwordHash: string, keepSessionId?: string): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    const id = userId.toLowerCase();
+    const now = this.time(users, 'updated_at');
+    const changed = await this.run(() => this.knex(users.name).where('id', id).update({ password: passwordHash, updated_at: now }));
+    if (Number(changed) === 0) return false;
+    const others = (await this.run(() =>
+      this.knex(userSessions.name).where('user_id', id).whereNot('id', keepSessionId && isUuid(keepSessionId) ? keepSessionId.toLowerCase() : '').select('id', 'expires_at'),
+    )) as { id: string; expires_at: unknown }[];
+    for (const session of others) {
+      const expires = decodeRow(userSessions, { ...session, user_id: id, token_hash: '-' } as Record<string, unknown>).expires_at;
+      await this.revokeSession(String(session.id), new Date(Date.parse(String(expires)) || Date.now() + 86_400_000));
+    }
+    return true;
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const raw = await this.run(() => this.knex(systemSettings.name).where('key', key).first('value'));
     return raw ? String((raw as { value: unknown }).value) : null;

@@ -1,7 +1,7 @@
 import { Router, type CookieOptions } from 'express';
 import type { Authenticator } from '../../application/auth/authenticator';
 import { LoginError } from '../../application/auth/authenticator';
-import { isDomainError } from '../../domain/errors';
+import { AuthenticationError, InvalidInputError, isDomainError } from '../../domain/errors';
 import { AUTH_COOKIE, clientIp, identify, readCookie } from './auth.middleware';
 
 export interface AuthRouterOptions {
@@ -66,5 +66,27 @@ export function authRouter(auth: Authenticator, options: AuthRouterOptions): Rou
     });
   });
 
+  return router;
+}
+
+/** `PUT /api/profile/password {current_password, new_password}`, as Aviary names it: any signed-in user. */
+export function profileRouter(auth: Authenticator): Router {
+  const router = Router();
+  router.put('/password', async (req, res) => {
+    const user = await identify(req, auth);
+    if (!user) throw new AuthenticationError();
+    const body = (req.body ?? {}) as { current_password?: unknown; new_password?: unknown };
+    if (typeof body.current_password !== 'string' || typeof body.new_password !== 'string') {
+      throw new InvalidInputError('invalid_request', 'Send {"current_password": "…", "new_password": "…"}');
+    }
+    const token = readCookie(req, AUTH_COOKIE) ?? /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    await auth.changePassword({
+      userId: user.id,
+      sessionId: token ? auth.sessionOf(token) : undefined,
+      currentPassword: body.current_password,
+      newPassword: body.new_password,
+    });
+    res.json({ success: true });
+  });
   return router;
 }

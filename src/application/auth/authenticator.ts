@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../../domain/errors';
+import { AuthenticationError, DomainError, InvalidInputError } from '../../domain/errors';
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { Clock, PasswordHasher } from '../ports/system.port';
 import type { TokenService } from '../ports/token-service.port';
@@ -31,6 +31,8 @@ export class LoginError extends DomainError {
 
 // Compared against when the user does not exist, so both paths cost one bcrypt verification.
 const DUMMY_HASH = '$2b$10$z4wRfpP0A7/7CXRAFZkHPe72icv6H.g0TStTjD21GmUMUDjV77ISi';
+/** Aviary's minimum for a new password. */
+const MIN_PASSWORD_CHARS = 8;
 /** last_used is written at most this often per session (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -107,6 +109,31 @@ export class Authenticator {
     if (!user || !user.isActive) return null;
     if (!session.lastUsed || now - Date.parse(session.lastUsed) > TOUCH_EVERY_MS) await this.accounts.touchSession(session.id);
     return user;
+  }
+
+  /**
+   * Aviary's `PUT /api/profile/password`: the current password is checked (counted against the
+   * account's attempt limit like a login), the new one needs 8 characters, and every other session
+   * of the user ends. The session making the change stays signed in.
+   */
+  async changePassword(input: { userId: string; sessionId?: string; currentPassword: string; newPassword: string }): Promise<void> {
+    if ([...input.newPassword].length < MIN_PASSWORD_CHARS) {
+      throw new InvalidInputError('password_too_short', `The new password needs at least ${MIN_PASSWORD_CHARS} characters`);
+    }
+    const user = await this.accounts.findUserById(input.userId);
+    if (!user) throw new AuthenticationError();
+    const slot = await this.limiter.reserve(this.policy.perAccount, `user:${user.id}`);
+    if (!slot) throw new DomainError('rate_limited', 'too_many_attempts', 'Too many wrong passwords for this account; wait a few minutes and try again');
+    if (!(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
+      throw new DomainError('unauthenticated', 'current_password_incorrect', 'Current password is incorrect');
+    }
+    await slot.release();
+    await this.accounts.updatePassword(user.id, await this.hasher.hash(input.newPassword), input.sessionId);
+  }
+
+  /** The session a token belongs to, when the token is valid. */
+  sessionOf(token: string): string | undefined {
+    return this.tokens.verify(token)?.sessionId;
   }
 
   /** The owner of an API key (see ApiKeyAuthenticator); throws a rate_limited error when limited. */

@@ -84,6 +84,11 @@ export interface AccountStore {
   touchSession(id: string): Promise<void>;
   /** Deletes the session row and remembers the id until `expiresAt`, so no restore can revive it. */
   revokeSession(id: string, expiresAt: Date): Promise<void>;
+  /**
+   * Sets the user's password hash and ends every other session of the user for good (revoked, as
+   * by a logout), keeping `keepSessionId` when given. False when the user does not exist.
+   */
+  updatePassword(userId: string, passwordHash: string, keepSessionId?: string): Promise<boolean>;
   /** Key/value from system_settings, or null. */
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string, description?: string): Promise<void>;
