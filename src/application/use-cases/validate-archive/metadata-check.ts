@@ -26,7 +26,7 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * Parses and type-checks metadata.json. Like Go's decoder (which Aviary uses), `null` counts as
  * absent; unlike it, a value of the wrong type is a problem rather than a silent zero.
  */
-export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; problems: Problem[] } {
+export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; problems: Problem[]; includeFiles?: boolean } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -76,7 +76,7 @@ export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; p
     total_api_keys: count('total_api_keys'),
     tables: tableCounts(m.tables),
   };
-  return { metadata, problems };
+  return { metadata, problems, includeFiles: typeof m.include_files === 'boolean' ? m.include_files : undefined };
 }
 
 function tableCounts(value: unknown): Record<string, number> | undefined {
