@@ -4,7 +4,7 @@ import type { Request, Router } from 'express';
 import type { AccountStore } from '../../application/ports/account-store.port';
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
 import type { BlobStore } from '../../application/ports/blob-store.port';
-import type { BackupJob } from '../../domain/backup-job';
+import { assertKnownTables, type BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
@@ -46,6 +46,8 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', async (req: Request, res) => {
       const userIds = csv(req.query.user_ids);
+      const tables = csv(req.query.tables);
+      assertKnownTables(tables);
       const bad = userIds.filter((id) => !isUuid(id));
       if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
       const unknown: string[] = [];
@@ -58,7 +60,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
           includeFiles: flag(req.query.include_files, true),
           includeConfigs: flag(req.query.include_configs, true),
           userIds: userIds.map((id) => id.toLowerCase()),
-          tables: csv(req.query.tables),
+          tables,
         },
       });
       deps.wake();

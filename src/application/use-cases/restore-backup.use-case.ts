@@ -13,6 +13,7 @@ import { listAll } from './blob-listing';
 import { restoreRoot, savePlan, stagedKey, swapBack, swapIn, SwapPlan } from './restore/file-swap';
 import { ArchiveRecheck, boundedText } from './restore/archive-recheck';
 import { archiveCarriesFiles, RestoreScope, UserSetBuilder, type UserSet } from './restore/restore-scope';
+import { checkRestoreRequest } from './restore/restore-request';
 import { restoreRows } from './restore/restore-rows';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
@@ -73,11 +74,7 @@ export class RestoreBackup {
   constructor(private readonly d: RestoreDeps) {}
 
   async execute(input: RestoreInput): Promise<RestoreReport> {
-    if (!input.overwriteDatabase && !input.overwriteFiles) {
-      throw new InvalidInputError('nothing_to_restore', 'Choose overwrite_database, overwrite_files or both');
-    }
-    const bad = input.userIds.filter((id) => !isUuid(id));
-    if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
+    checkRestoreRequest(input);
     const restoreId = this.d.ids.uuid();
     const holder = `${this.d.processTag}:restore:${restoreId}`;
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
