@@ -38,6 +38,8 @@ export interface BackupJob {
   readonly startedAt: Date | null;
   readonly completedAt: Date | null;
   readonly expiresAt: Date | null;
+  /** The archive was re-read after it was stored and every checksum matched; null: not verified. */
+  readonly verifiedAt: Date | null;
   readonly createdAt: Date;
 }
 
