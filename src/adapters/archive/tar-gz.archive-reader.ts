@@ -72,10 +72,12 @@ export class TarGzArchiveReader implements ArchiveReader {
     const chunks = gunzipChunks(source, { limits, signal: options.signal, onProgress: options.onProgress }, counters);
     const cursor = new ByteCursor(chunks);
     const seen = new Set<string>();
+    const shapes = new PathShapes();
     let files = 0;
     let current: string | undefined;
     try {
       const entries = await walkTar(cursor, { maxEntries: limits.maxEntries }, async (head, body) => {
+        shapes.add(head.name, head.type);
         if (head.type === 'directory') return;
         current = head.name;
         if (seen.has(head.name)) throw archiveInvalid(head.name, 'appears twice in the archive');
@@ -109,6 +111,32 @@ export class TarGzArchiveReader implements ArchiveReader {
 
   rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<Record<string, unknown>> {
     return jsonRows(entry.name, entry.body, this.limits.maxJsonValueBytes);
+  }
+}
+
+/**
+ * Refuses a name used both as a file and as a directory (`a.pdf` and `a.pdf/b.pdf`): tar lets the
+ * later entry win, a filesystem or object store fails half-way through a restore.
+ */
+class PathShapes {
+  private readonly files = new Set<string>();
+  private readonly dirs = new Set<string>();
+
+  add(name: string, type: 'file' | 'directory'): void {
+    if (name === '') return;
+    const segments = name.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const dir = segments.slice(0, i).join('/');
+      if (this.files.has(dir)) throw archiveInvalid(name, `${quoteName(dir)} is a file in this archive and cannot also be a directory`);
+      this.dirs.add(dir);
+    }
+    if (type === 'directory') {
+      if (this.files.has(name)) throw archiveInvalid(name, 'is both a file and a directory in this archive');
+      this.dirs.add(name);
+    } else {
+      if (this.dirs.has(name)) throw archiveInvalid(name, 'is both a file and a directory in this archive');
+      this.files.add(name);
+    }
   }
 }
 

@@ -67,7 +67,10 @@ export async function checkTable(
         continue;
       }
       const result = coerceValue(col, row[col.name]);
-      if (result.ok) values[col.name] = result.value;
+      // PostgreSQL text cannot hold U+0000: refused here rather than at the INSERT of a restore.
+      if (result.ok && typeof result.value === 'string' && result.value.includes('\u0000')) {
+        findings.error(`${at}: ${col.name} contains a NUL character (\\u0000), which the database cannot store`, entry);
+      } else if (result.ok) values[col.name] = result.value;
       else findings.error(`${at}: ${result.problem} (found ${preview(row[col.name])})`, entry);
     }
     for (const key of Object.keys(row)) if (!known.has(key)) unknown.add(key);
