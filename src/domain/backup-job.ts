@@ -54,6 +54,6 @@ export function progressPercent(done: number, total: number, finished: boolean):
 export function assertKnownTables(names: readonly string[]): void {
   const unknown = names.filter((n) => !(AVIARY_TABLE_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0) {
-    throw new InvalidInputError('invalid_tables', `Unknown table(s): ${unknown.map((n) => JSON.stringify(n)).join(', ')} (known: ${AVIARY_TABLE_NAMES.join(', ')})`);
+    throw new InvalidInputError('invalid_tables', `Unknown table(s): ${unknown.join(', ')} (known: ${AVIARY_TABLE_NAMES.join(', ')})`);
   }
 }
