@@ -23,6 +23,8 @@ export class ArchiveInspection {
   readonly files = new FileTally();
   readonly checksums: ChecksumCheck;
   metadata: ArchiveMetadataRead | undefined;
+  /** Ours: false when the backup was made without files. */
+  includeFiles: boolean | undefined;
   /** Files handed over so far (the reader's own count is lost when it fails). */
   entriesSeen = 0;
   private metadataSeen = false;
@@ -88,17 +90,19 @@ export class ArchiveInspection {
 
   private takeMetadata(text: string): void {
     this.metadataSeen = true;
-    const { metadata, problems } = checkMetadata(text);
+    const { metadata, problems, includeFiles } = checkMetadata(text);
+    this.includeFiles = includeFiles;
     for (const p of problems) this.findings.error(p, METADATA_ENTRY);
     this.metadata = metadata;
   }
 
   /** The checks that need the whole archive; only meaningful when it was read to the end. */
-  finish(): { files: number; bytes: number; legacyUsed: string[] } {
+  /** `kept`: the current users (those a restore without a users table keeps), null when unknown. */
+  finish(kept: ReadonlySet<string> | null): { files: number; bytes: number; legacyUsed: string[] } {
     if (!this.metadataSeen) this.findings.error(`${METADATA_ENTRY} is missing: this is not an Aviary backup, or it is incomplete`);
-    checkReferences(this.facts, this.findings);
+    checkReferences(this.facts, this.findings, kept);
     this.checksums.finish();
-    const restorable = this.files.finish(this.facts, this.findings);
+    const restorable = this.files.finish(this.facts, this.findings, kept);
     this.compareWithMetadata(restorable.files);
     return restorable;
   }
