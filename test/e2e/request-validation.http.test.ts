@@ -28,7 +28,7 @@ describe('Request validation before lookups', () => {
         continue;
       }
       assert.equal(res.status, 400, `${tables}: ${JSON.stringify(res.body)}`);
-      assert.equal(res.body.error_type, 'invalid_tables');
+      assert.equal(res.body.code, 'invalid_tables');
       assert.match(res.body.error, tables === '../x' ? /\.\.\/x/ : /nope/);
     }
     assert.equal((await jobs().list()).length, before + 1);
@@ -39,10 +39,10 @@ describe('Request validation before lookups', () => {
     const post = (body: Record<string, unknown>) => request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: unknownUpload, ...body });
     const neither = await post({ overwrite_database: false, overwrite_files: false });
     assert.equal(neither.status, 400, JSON.stringify(neither.body));
-    assert.equal(neither.body.error_type, 'nothing_to_restore');
+    assert.equal(neither.body.code, 'nothing_to_restore');
     const badIds = await post({ user_ids: ['not-a-user-id'] });
     assert.equal(badIds.status, 400, JSON.stringify(badIds.body));
-    assert.equal(badIds.body.error_type, 'invalid_user_ids');
+    assert.equal(badIds.body.code, 'invalid_user_ids');
     const badConfirm = await post({ confirm_no_admin: 'yes' });
     assert.equal(badConfirm.status, 400);
     // A well-formed request for an unknown upload is still a 404.

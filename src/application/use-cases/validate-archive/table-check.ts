@@ -113,7 +113,7 @@ const SECRET_COLUMNS = new Set(['password', 'key_hash', 'token_hash', 'rmapi_con
 
 function preview(column: string, value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  if (SECRET_COLUMNS.has(column)) {
+  if (SECRET_COLUMNS.has(column) && value !== null && value !== undefined) {
     const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
     return `${kind} of ${text.length} characters, not shown`;
   }
