@@ -86,11 +86,12 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
 
     router.get('/backup-job/:id/download', aviaryOperation('backup_download'), async (req, res) => {
       const job = await findJob(deps.view, String(req.params.id));
-      if (job.status === 'failed') {
-        throw new NotFoundError('archive_file_missing', `This backup cannot be downloaded: ${job.errorMessage ?? 'it failed'}`);
+      if (job.status === 'failed' && job.errorMessage === ARCHIVE_MISSING_MESSAGE) {
+        throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       }
       if (job.status !== 'completed' || !job.storageKey || !job.filename) {
-        throw new InvalidInputError('backup_not_ready', 'Backup is not ready for download');
+        const why = job.status === 'failed' ? `this backup failed: ${job.errorMessage ?? 'no reason recorded'}` : `it is ${job.status}`;
+        throw new InvalidInputError('backup_not_ready', `Backup is not ready for download (${why})`);
       }
       const info = await deps.blobs.stat(job.storageKey);
       if (!info) throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
