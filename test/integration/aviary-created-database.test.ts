@@ -190,3 +190,30 @@ for (const [engine, other] of ENGINES) {
     });
   });
 }
+
+for (const engine of ['sqlite', 'postgres'] as const) {
+  describe(`an Aviary install on ${engine} whose folder cache holds duplicate paths`, () => {
+    it('the service still starts (its migrations add no index to Aviary\'s tables)', async function () {
+      await requirePostgres(this);
+      // Aviary only logs a warning when its unique (user_id, folder_path) index cannot be built.
+      const gorm = await createGormDatabase(engine, { counts: { users: 3, api_keys: 1, user_sessions: 1, user_folders_cache: 3, documents: 2, login_attempts: 2 } });
+      const s = await side(gorm);
+      try {
+        const db = openKnex(gorm.target);
+        try {
+          await db.raw('DROP INDEX idx_user_folder_path');
+          const row = (await db('user_folders_cache').first()) as Record<string, unknown>;
+          await db('user_folders_cache').insert({ ...row, id: '0badc0de-0000-4000-a000-000000000001' });
+        } finally {
+          await db.destroy();
+        }
+        const t = await startTestService(s.env, { logger: silentLogger });
+        await t.service.close();
+        await rm(t.dataDir, { recursive: true, force: true });
+      } finally {
+        await gorm.drop();
+        await rm(s.dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}

@@ -84,7 +84,7 @@ export async function describeSchema(target: AviaryDbTarget): Promise<SchemaDesc
   const indexes: Record<string, string[]> = {};
   try {
     if (target.kind === 'sqlite') {
-      const tables = ((await db.raw(`select name from sqlite_master where type = 'table' order by name`)) as { name: string }[]).map((t) => t.name);
+      const tables = ((await db.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`)) as { name: string }[]).map((t) => t.name);
       for (const table of aviary) {
         const info = (await db.raw(`pragma table_info("${table}")`)) as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[];
         columns[table] = info.map((c) => `${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.pk ? ' pk' : ''} default=${c.dflt_value}`);
