@@ -33,7 +33,7 @@ export function createAviaryBackup(options: AviaryBackupOptions = {}): AviaryBac
 
   const gate: RequestHandler = (req, res, next) => {
     if (inner) return inner(req, res, next);
-    res.status(503).json({ error: 'The backup service is starting or stopped', error_type: 'service_unavailable' });
+    res.status(503).json({ error: 'The backup service is starting or stopped', code: 'service_unavailable' });
   };
   const router = Router();
   router.use(gate);

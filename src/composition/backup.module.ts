@@ -6,6 +6,7 @@ import type { Clock, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
 import { ApplyRetention } from '../application/use-cases/apply-retention.use-case';
 import { CreateBackup } from '../application/use-cases/create-backup.use-case';
+import { GetBackupJobs } from '../application/use-cases/get-backup-jobs.use-case';
 import { GetBackupStatus } from '../application/use-cases/get-backup-status.use-case';
 import { RecoverBackupJobs } from '../application/use-cases/recover-backup-jobs.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
@@ -62,6 +63,7 @@ export function backupModule(c: Container, config: AppConfig): void {
         () => c.get(BackupWorker).wake(),
       ),
   );
+  c.bind(GetBackupJobs).toDynamicValue(() => new GetBackupJobs(db().jobs, blobs(), logger()));
   c.bind(GetBackupStatus).toDynamicValue(
     () => new GetBackupStatus(db().jobs, config.backup, () => c.get(BackupScheduler).nextRunAt()),
   );
@@ -70,6 +72,7 @@ export function backupModule(c: Container, config: AppConfig): void {
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
     backupRoutes({
       jobs: db().jobs,
+      view: c.get(GetBackupJobs),
       blobs: blobs(),
       accounts: db().accounts,
       wake: () => c.get(BackupWorker).wake(),

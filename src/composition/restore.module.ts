@@ -8,6 +8,7 @@ import { TOKENS } from '../application/ports/tokens';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
 import { RecoverRestores } from '../application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../application/use-cases/restore-backup.use-case';
+import { RestoreFromUpload } from '../application/use-cases/restore-from-upload.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
 import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
 import { TarGzArchiveReader } from '../adapters/archive/tar-gz.archive-reader';
@@ -53,17 +54,14 @@ export function restoreModule(c: Container, config: AppConfig): void {
         processTag: PROCESS_TAG,
       }),
   );
+  c.bind(RestoreFromUpload).toDynamicValue(
+    () => new RestoreFromUpload(c.get(OpenRestoreUpload), c.get(RestoreBackup), db().uploads, blobs(), c.get<Logger>(TOKENS.Logger)),
+  );
   c.bind(RecoverRestores).toDynamicValue(() => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess));
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toConstantValue(async () => {
     await c.get(RecoverRestores).execute();
   });
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
-    restoreRoutes({
-      restore: c.get(RestoreBackup),
-      findUpload: async (uploadId, adminUserId) => {
-        const opened = await c.get(OpenRestoreUpload).execute({ uploadId, adminUserId });
-        return { open: () => opened.read(), sizeBytes: opened.upload.fileSize };
-      },
-    }),
+    restoreRoutes({ restore: c.get(RestoreFromUpload) }),
   );
 }

@@ -95,7 +95,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
     it('401 without credentials, 403 for a non-admin, 200 for the admin', async () => {
       const anonymous = await request(t.app).get('/api/admin/status');
       assert.equal(anonymous.status, 401);
-      assert.deepEqual(anonymous.body, { error: 'Authentication required', error_type: 'authentication_required' });
+      assert.deepEqual(anonymous.body, { error: 'Authentication required', code: 'authentication_required' });
       const user = await request(t.app).get('/api/admin/status').set('Cookie', userCookie);
       assert.equal(user.status, 403);
       assert.equal(user.body.error, 'Admin privileges required');
@@ -103,7 +103,9 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       assert.equal(admin.status, 200);
       assert.equal(admin.body.database.total_users, 2);
       assert.equal(admin.body.database.admin_users, 1);
-      assert.equal(admin.body.settings.max_api_keys_per_user, 10);
+      // Aviary sends the stored setting texts; its Settings switch compares with "true".
+      assert.equal(admin.body.settings.max_api_keys_per_user, '10');
+      assert.equal(admin.body.settings.registration_enabled, 'false');
       assert.equal(admin.body.mode, 'multi_user');
     });
 
@@ -130,7 +132,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
           if (path === '/api/auth/logout') continue;
           const url = path.replace(/\{id\}/g, crypto.randomUUID());
           const res = await (request(t.app) as unknown as Record<string, (u: string) => request.Test>)[method](url).set('Cookie', adminCookie);
-          assert.notEqual(res.body?.error_type, 'route_not_found', `${method.toUpperCase()} ${path}`);
+          assert.notEqual(res.body?.code, 'route_not_found', `${method.toUpperCase()} ${path}`);
           assert.notEqual(res.status, 401, `${method.toUpperCase()} ${path} with an admin cookie`);
         }
       }
@@ -159,7 +161,7 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
     assert.ok(openapi.body.paths['/api/admin/restore'].post);
     const missing = await request(t.app).get('/api/nothing-here');
     assert.equal(missing.status, 404);
-    assert.equal(missing.body.error_type, 'route_not_found');
+    assert.equal(missing.body.code, 'route_not_found');
   });
 });
 

@@ -188,7 +188,7 @@ for (const [db, storage] of [['sqlite', 'filesystem'], ['postgres', 's3']] as [D
       assert.equal(missing.body.error_type, 'backup_job_not_found');
       const unknownUser = await request(t.app).post(`/api/admin/backup-job?user_ids=${crypto.randomUUID()}`).set('Cookie', cookie);
       assert.equal(unknownUser.status, 400);
-      assert.equal(unknownUser.body.error_type, 'invalid_user_ids');
+      assert.equal(unknownUser.body.code, 'invalid_user_ids');
       assert.equal((await request(t.app).get('/api/admin/backup-jobs')).status, 401);
 
       const jobs = (await request(t.app).get('/api/admin/backup-jobs').set('Cookie', cookie)).body.jobs;

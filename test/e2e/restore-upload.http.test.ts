@@ -181,7 +181,7 @@ describe('restore uploads over HTTP (sqlite + filesystem)', function () {
     for (const name of ['backup.zip', 'backup.tar', 'backup.gz', 'backup.tar.gz.exe']) {
       const res = await upload(t, cookie, archive, name);
       assert.equal(res.status, 400, name);
-      assert.equal(res.body.error_type, 'invalid_file_type', name);
+      assert.equal(res.body.code, 'invalid_file_type', name);
     }
     assert.equal((await allRows(t)).length, before.length, 'no row for a refused file');
     assert.deepEqual((await tempFiles(t)).uploads, []);
@@ -192,7 +192,7 @@ describe('restore uploads over HTTP (sqlite + filesystem)', function () {
     assert.equal(wrongField.status, 400);
     const noFile = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie).field('note', 'no file here');
     assert.equal(noFile.status, 400);
-    assert.equal(noFile.body.error_type, 'missing_backup_file');
+    assert.equal(noFile.body.error_type, 'no_backup_file');
     const json = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie).send({ backup_file: 'x' });
     assert.equal(json.status, 400);
     const broken = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie)
@@ -280,7 +280,7 @@ describe('restore uploads over HTTP (sqlite + filesystem)', function () {
     }
     const wrongType = await request(t.app).post('/api/admin/backup/analyze').set('Cookie', cookie).attach('backup_file', archive, 'backup.7z');
     assert.equal(wrongType.status, 400);
-    assert.equal(wrongType.body.error_type, 'invalid_file_type');
+    assert.equal(wrongType.body.code, 'invalid_file_type');
     assert.deepEqual(await tempFiles(t), { uploads: [], staging: [] });
     assert.deepEqual(await allRows(t), []);
     await request(t.app).get('/healthz').expect(200);
@@ -400,7 +400,7 @@ describe('restore upload size cap (MAX_RESTORE_UPLOAD_BYTES=100KB, UPLOAD_RETENT
 
   function assertTooLarge(res: { status: number; body: any }): void {
     assert.equal(res.status, 413, JSON.stringify(res.body));
-    assert.equal(res.body.error_type, 'file_too_large');
+    assert.equal(res.body.code, 'file_too_large');
     assert.match(res.body.error, /MAX_RESTORE_UPLOAD_BYTES/);
     assert.match(res.body.error, /100000 bytes/);
   }

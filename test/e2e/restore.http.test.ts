@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
+import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { startTestService, TestService } from '../support/service';
 
@@ -37,7 +38,8 @@ describe('POST /api/admin/restore', () => {
     const hostile = await upload('hostile/dotdot-name.tar.gz');
     const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: hostile, overwrite_database: true, overwrite_files: true, user_ids: [] });
     assert.equal(res.status, 422);
-    assert.equal(res.body.error_type, 'archive_invalid');
+    assert.equal(res.body.code, 'archive_invalid');
+    assert.equal(res.body.error_type, 'restore_import_failed', "a key Aviary's UI translates");
     assert.match(res.body.error, /\.\.\/evil\.sh/);
     assert.equal((await request(t.app).get('/api/auth/check').set('Cookie', cookie)).body.authenticated, true);
   });
@@ -49,7 +51,7 @@ describe('POST /api/admin/restore', () => {
     try {
       const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
       assert.equal(res.status, 409);
-      assert.equal(res.body.error_type, 'operation_in_progress');
+      assert.equal(res.body.code, 'operation_in_progress');
     } finally {
       await db.locks.release(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc');
     }
@@ -76,7 +78,7 @@ describe('POST /api/admin/restore', () => {
     assert.notEqual(status?.status, 'failed');
     const after = await request(t.app).get('/api/admin/status').set('Cookie', cookie);
     assert.equal(after.status, 401);
-    assert.deepEqual(after.body, { error: 'Authentication required', error_type: 'authentication_required' });
+    assert.deepEqual(after.body, { error: 'Authentication required', code: 'authentication_required' });
     const admin = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
     assert.equal(admin.status, 200, 'the archive admin logs in with the original password');
   });
@@ -93,7 +95,31 @@ describe('POST /api/admin/restore', () => {
     for (let i = 0; i < 500 && !(await db.locks.current(BACKUP_RESTORE_LOCK)); i++) await new Promise((r) => setTimeout(r, 2));
     const second = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body);
     assert.equal(second.status, 409);
-    assert.equal(second.body.error_type, 'operation_in_progress');
+    assert.equal(second.body.code, 'operation_in_progress');
     assert.equal((await first).status, 200);
+  });
+
+  it('removes a restored upload (row and file), so it is never offered or restored twice; a failed one stays', async () => {
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    cookie = login.headers['set-cookie'][0].split(';')[0];
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    const refused = await upload('hostile/dotdot-name.tar.gz');
+    const bad = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: refused, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(bad.status, 422);
+    assert.ok(await db.uploads.get(refused), 'a refused upload is kept for another look');
+
+    const id = await upload('historical/go-metadata-first.tar.gz');
+    const key = (await db.uploads.get(id))!.storageKey;
+    const done = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(await db.uploads.get(id), null, 'the row is gone');
+    assert.equal(await t.service.container!.get<BlobStore>(TOKENS.BlobStore).stat(key), null, 'the file is gone');
+    const again = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
+    cookie = again.headers['set-cookie'][0].split(';')[0];
+    const listed = await request(t.app).get('/api/admin/restore/uploads').set('Cookie', cookie);
+    assert.ok(!(listed.body.uploads as { upload_id?: string; id?: string }[]).some((u) => (u.upload_id ?? u.id) === id));
+    const twice = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(twice.status, 404);
+    assert.equal(twice.body.error_type, 'upload_not_found');
   });
 });

@@ -104,7 +104,7 @@ describe('single-user → multi-user migration over HTTP (admin endpoints)', () 
       try {
         const res = await request(s.app).post(PATH).set('Cookie', admin);
         assert.equal(res.status, 409);
-        assert.equal(res.body.error_type, 'operation_in_progress');
+        assert.equal(res.body.code, 'operation_in_progress');
       } finally {
         await db().locks.release(BACKUP_RESTORE_LOCK, 'elsewhere:1:abcd:backup');
       }

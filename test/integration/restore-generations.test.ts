@@ -6,6 +6,7 @@ import { Authenticator } from '../../src/application/auth/authenticator';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
+import { AVIARY_TABLES, type AviaryTableName } from '../../src/domain/schema/aviary-schema';
 import { startTestService, TestService } from '../support/service';
 
 const dir = join(__dirname, '..', 'fixtures', 'archives');
@@ -55,6 +56,17 @@ describe('restoring every Aviary archive generation', () => {
           else assert.equal(owner, null);
         }
         assert.equal(await db.accounts.findUserByLogin('bootstrap'), null, 'the archive replaced the users');
+        // NULLs an upgraded Aviary wrote come back as Go's zero values, never as NULL in a plain column.
+        await db.records.readSnapshot(async (r) => {
+          for (const def of AVIARY_TABLES) {
+            for await (const row of r.stream(def.name as AviaryTableName)) {
+              for (const col of def.columns) if (!col.nullable) assert.notEqual(row[col.name], null, `${def.name}.${col.name}`);
+            }
+          }
+          const docs: Record<string, unknown>[] = [];
+          for await (const d of r.stream('documents')) docs.push(d);
+          if (docs.length > 0) assert.ok(docs.some((d) => d.remote_path === '' && d.document_type === ''), 'remote_path/document_type NULL → ""');
+        });
       } finally {
         await t.stop();
       }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { canonicalTime, coerceValue } from '../../src/domain/schema/values';
 import { column } from '../../src/domain/schema/column';
+import { AVIARY_TABLES } from '../../src/domain/schema/aviary-schema';
 
 describe('archive value normalisation', () => {
   it('converts times with offsets and nanoseconds to UTC, keeping every digit', () => {
@@ -30,6 +31,33 @@ describe('archive value normalisation', () => {
     assert.equal(bad.ok, false);
     assert.match((bad as { problem: string }).problem, /folder_depth_limit/);
     assert.equal(coerceValue(column('s', 'string', { length: 3 }), 'abcd').ok, false);
-    assert.equal(coerceValue(column('s', 'text'), null).ok, false);
+  });
+
+  it('reads NULL as Aviary (Go) does: kept for pointer fields, refused for `not null` columns, the zero value otherwise', () => {
+    assert.deepEqual(coerceValue(column('oidc_subject', 'string', { nullable: true }), null), { ok: true, value: null });
+    const refused = coerceValue(column('username', 'string', { notNull: true }), null);
+    assert.deepEqual(refused, { ok: false, problem: 'username must not be null' });
+    assert.deepEqual(coerceValue(column('rmapi_config', 'text'), null), { ok: true, value: '' });
+    assert.deepEqual(coerceValue(column('remote_path', 'string', { length: 1000 }), null), { ok: true, value: '' });
+    assert.deepEqual(coerceValue(column('page_dpi', 'float'), null), { ok: true, value: 0 });
+    assert.deepEqual(coerceValue(column('file_size', 'bigint'), undefined), { ok: true, value: 0 });
+    assert.deepEqual(coerceValue(column('is_admin', 'bool'), null), { ok: true, value: false });
+    assert.deepEqual(coerceValue(column('created_at', 'time'), null), { ok: true, value: '0001-01-01T00:00:00Z' });
+  });
+
+  it("marks exactly the columns Aviary's models declare `not null` (and the primary keys)", () => {
+    const notNull = AVIARY_TABLES.flatMap((t) => t.columns.filter((c) => c.notNull).map((c) => `${t.name}.${c.name}`));
+    assert.deepEqual(notNull.sort(), [
+      'api_keys.id', 'api_keys.key_hash', 'api_keys.key_prefix', 'api_keys.name', 'api_keys.user_id',
+      'documents.document_name', 'documents.id', 'documents.user_id',
+      'login_attempts.id', 'login_attempts.ip_address',
+      'system_settings.key',
+      'user_folders_cache.folder_path', 'user_folders_cache.id', 'user_folders_cache.user_id',
+      'user_sessions.expires_at', 'user_sessions.id', 'user_sessions.token_hash', 'user_sessions.user_id',
+      'users.email', 'users.id', 'users.password', 'users.username',
+    ]);
+    for (const t of AVIARY_TABLES) {
+      assert.ok(t.columns.find((c) => c.name === t.primaryKey)?.notNull, `${t.name} primary key`);
+    }
   });
 });

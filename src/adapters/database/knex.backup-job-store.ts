@@ -154,6 +154,10 @@ export class KnexBackupJobStore implements BackupJobStore {
     );
   }
 
+  async markArchiveMissing(id: string, message: string): Promise<void> {
+    await this.run(() => this.knex(TABLE).where({ id, status: 'completed' }).update({ status: 'failed', error_message: message }));
+  }
+
   async listStale(heartbeatBefore: Date): Promise<BackupJob[]> {
     const rows = await this.run(() =>
       this.knex<JobRow>(TABLE).where({ status: 'running' }).andWhere('heartbeat_at', '<', heartbeatBefore.getTime()),

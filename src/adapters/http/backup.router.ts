@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Request, Router } from 'express';
 import type { AccountStore } from '../../application/ports/account-store.port';
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
+import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
 import type { BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
@@ -10,10 +11,14 @@ import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
 import { presentBackupJob } from './backup-job.presenter';
 import type { AdminRouteContribution } from './create-router';
+import { aviaryOperation } from './aviary-error-types';
+import { errorBody } from './error-mapper';
 import { parseRange } from './range';
 
 export interface BackupRouterDeps {
   readonly jobs: BackupJobStore;
+  /** Jobs as they really are (a vanished archive shows as a failed job). */
+  readonly view: GetBackupJobs;
   readonly blobs: BlobStore;
   readonly accounts: AccountStore;
   /** Nudges the worker so a queued job starts now. */
@@ -34,7 +39,7 @@ function csv(value: unknown): string[] {
   return String(value).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-async function findJob(jobs: BackupJobStore, id: string): Promise<BackupJob> {
+async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
   if (!isUuid(id)) throw new InvalidInputError('invalid_job_id', 'Invalid job ID');
   const job = await jobs.get(id.toLowerCase());
   if (!job) throw new NotFoundError('backup_job_not_found', 'Backup job not found');
@@ -44,7 +49,7 @@ async function findJob(jobs: BackupJobStore, id: string): Promise<BackupJob> {
 /** Aviary's backup endpoints (SPEC §5). Backups belong to the installation: every admin sees them. */
 export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
-    router.post('/backup-job', async (req: Request, res) => {
+    router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {
       const userIds = csv(req.query.user_ids);
       const bad = userIds.filter((id) => !isUuid(id));
       if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
@@ -65,32 +70,35 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
       res.json({ success: true, job_id: job.id, message: 'Backup job created' });
     });
 
-    router.get('/backup-jobs', async (_req, res) => {
-      res.json({ jobs: (await deps.jobs.list()).map(presentBackupJob) });
+    router.get('/backup-jobs', aviaryOperation('get_backup_jobs_failed'), async (_req, res) => {
+      res.json({ jobs: (await deps.view.list()).map(presentBackupJob) });
     });
 
-    router.get('/backup-status', async (_req, res) => {
+    router.get('/backup-status', aviaryOperation('get_backup_jobs_failed'), async (_req, res) => {
       res.json(await deps.status());
     });
 
-    router.get('/backup-job/:id', async (req, res) => {
-      res.json(presentBackupJob(await findJob(deps.jobs, String(req.params.id))));
+    router.get('/backup-job/:id', aviaryOperation('get_backup_jobs_failed'), async (req, res) => {
+      res.json(presentBackupJob(await findJob(deps.view, String(req.params.id))));
     });
 
-    router.get('/backup-job/:id/download', async (req, res) => {
-      const job = await findJob(deps.jobs, String(req.params.id));
+    router.get('/backup-job/:id/download', aviaryOperation('backup_download'), async (req, res) => {
+      const job = await findJob(deps.view, String(req.params.id));
+      if (job.status === 'failed') {
+        throw new NotFoundError('archive_file_missing', `This backup cannot be downloaded: ${job.errorMessage ?? 'it failed'}`);
+      }
       if (job.status !== 'completed' || !job.storageKey || !job.filename) {
         throw new InvalidInputError('backup_not_ready', 'Backup is not ready for download');
       }
       const info = await deps.blobs.stat(job.storageKey);
-      if (!info) throw new NotFoundError('backup_not_found', 'Backup file not found');
+      if (!info) throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       const range = parseRange(req.header('range'), info.size);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('Content-Type', 'application/gzip');
       res.setHeader('Content-Disposition', `attachment; filename="${job.filename.replace(/["\\]/g, '_')}"`);
       if (range === 'unsatisfiable') {
         res.setHeader('Content-Range', `bytes */${info.size}`);
-        res.status(416).json({ error: 'Requested range not satisfiable', error_type: 'range_not_satisfiable' });
+        res.status(416).json(errorBody(res, 'invalid', 'range_not_satisfiable', 'Requested range not satisfiable'));
         return;
       }
       const { start, end } = range ?? { start: 0, end: info.size - 1 };
@@ -105,8 +113,8 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
       await pipeline(Readable.from(body), res);
     });
 
-    router.delete('/backup-job/:id', async (req, res) => {
-      const job = await findJob(deps.jobs, String(req.params.id));
+    router.delete('/backup-job/:id', aviaryOperation('delete_backup_job_failed'), async (req, res) => {
+      const job = await findJob(deps.view, String(req.params.id));
       if (job.status === 'running') {
         throw new ConflictError('backup_running', 'This backup is running; wait for it to finish, then delete it');
       }

@@ -1,6 +1,7 @@
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../../application/ports/system.port';
 import { ErrorCategory, isDomainError } from '../../domain/errors';
+import { aviaryErrorType, operationOf } from './aviary-error-types';
 import { withoutServerPaths } from './server-paths';
 
 const STATUS: Record<ErrorCategory, number> = {
@@ -46,7 +47,7 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
       // Aviary's login errors are bare translation keys.
       const body = err.code.startsWith('backend.auth.')
         ? { error: err.code }
-        : { error: withoutServerPaths(err.message), error_type: err.code, ...(err.details ? { details: err.details } : {}) };
+        : errorBody(res, err.category, err.code, withoutServerPaths(err.message) ?? '', err.details);
       if (status >= 500) logger.error('request failed', { path: req.path, code: err.code, error: err.message });
       res.status(status).json(body);
       return;
@@ -54,19 +55,32 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
     const parser = bodyParserError(err);
     if (parser) {
       const tooLarge = parser.status === 413;
-      res.status(parser.status).json({
-        error: tooLarge ? 'Request body too large' : 'Malformed request body',
-        error_type: tooLarge ? 'payload_too_large' : 'invalid_request',
-      });
+      const message = tooLarge ? 'Request body too large' : 'Malformed request body';
+      res.status(parser.status).json(errorBody(res, 'invalid', tooLarge ? 'payload_too_large' : 'invalid_request', message));
       return;
     }
     logger.error('unexpected error', { path: req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    res.status(500).json({ error: 'Internal server error', error_type: 'internal_error' });
+    res.status(500).json(errorBody(res, 'internal', 'internal_error', 'Internal server error'));
   };
+}
+
+/**
+ * `{error, error_type, code}`: `error_type` is a key Aviary's UI translates (or absent), `code`
+ * our precise and stable reason.
+ */
+export function errorBody(
+  res: Response,
+  category: ErrorCategory,
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): Record<string, unknown> {
+  const errorType = aviaryErrorType(code, category, operationOf(res));
+  return { error: message, ...(errorType ? { error_type: errorType } : {}), code, ...(details ? { details } : {}) };
 }
 
 export function notFoundHandler(): RequestHandler {
   return (req: Request, res) => {
-    res.status(404).json({ error: `No route for ${req.method} ${req.baseUrl}${req.path}`, error_type: 'route_not_found' });
+    res.status(404).json(errorBody(res, 'not_found', 'route_not_found', `No route for ${req.method} ${req.baseUrl}${req.path}`));
   };
 }

@@ -41,7 +41,7 @@ export function multipartFile<T>(sink: PartSink<T>, maxBytes: number): RequestHa
 export function receivedPart<T>(req: Request): ReceivedPart<T> {
   const part = req.file as unknown as ReceivedPart<T> | undefined;
   if (!part || part.result === undefined) {
-    throw new InvalidInputError('missing_backup_file', `No backup file: send the archive as multipart/form-data field "${BACKUP_FILE_FIELD}"`);
+    throw new InvalidInputError('no_backup_file', `No backup file: send the archive as multipart/form-data field "${BACKUP_FILE_FIELD}"`);
   }
   return part;
 }
@@ -55,5 +55,5 @@ function translate(error: unknown): unknown {
     return new InvalidInputError('invalid_request', `${error.message}: ${hint}`);
   }
   // busboy: no boundary, malformed part headers, a body that ends early.
-  return new InvalidInputError('invalid_request', `Malformed multipart body: ${(error as Error)?.message ?? String(error)}`);
+  return new InvalidInputError('multipart_malformed', `Malformed multipart body: ${(error as Error)?.message ?? String(error)}`);
 }

@@ -6,6 +6,7 @@ import type { GetRestoreUploadStatus } from '../../application/use-cases/get-res
 import type { ReceiveRestoreUpload } from '../../application/use-cases/receive-restore-upload.use-case';
 import type { BackupAnalysis, ValidateArchive } from '../../application/use-cases/validate-archive.use-case';
 import { currentUser } from './auth.middleware';
+import { aviaryOperation } from './aviary-error-types';
 import type { PartSink } from './blob-upload.storage-engine';
 import type { AdminRouteContribution } from './create-router';
 import { multipartFile, receivedPart } from './multipart-file';
@@ -31,13 +32,13 @@ export function restoreUploadRoutes(deps: RestoreUploadRouterDeps): AdminRouteCo
   const analyzeOnly: PartSink<BackupAnalysis> = {
     receive: (body) => deps.validate.execute({ source: body }),
   };
-  const ids = (req: { params: Record<string, string> }, res: { locals: Record<string, unknown> }) => ({
+  const ids = (req: { params: Record<string, unknown> }, res: { locals: Record<string, unknown> }) => ({
     uploadId: String(req.params.id),
     adminUserId: currentUser(res).id,
   });
 
   return (router: Router) => {
-    router.post('/restore/upload', ...multipartFile(store, deps.maxUploadBytes), (req, res) => {
+    router.post('/restore/upload', aviaryOperation('save_uploaded_file_failed'), ...multipartFile(store, deps.maxUploadBytes), (req, res) => {
       const upload = receivedPart<RestoreUpload>(req).result;
       res.json({
         upload_id: upload.id,
@@ -49,27 +50,27 @@ export function restoreUploadRoutes(deps: RestoreUploadRouterDeps): AdminRouteCo
       });
     });
 
-    router.get('/restore/uploads', async (_req, res) => {
+    router.get('/restore/uploads', aviaryOperation('restore_error'), async (_req, res) => {
       const uploads = await deps.uploads.listByAdmin(currentUser(res).id);
       res.json({ uploads: uploads.map(presentRestoreUpload) });
     });
 
-    router.post('/restore/uploads/:id/analyze', async (req, res) => {
+    router.post('/restore/uploads/:id/analyze', aviaryOperation('backup_analyze'), async (req, res) => {
       const input = ids(req, res);
       const analysis = await deps.analyze.execute(input);
       res.json({ valid: analysis.valid, metadata: analysis, extraction_job_id: input.uploadId.toLowerCase() });
     });
 
-    router.get('/restore/uploads/:id/extraction-status', async (req, res) => {
+    router.get('/restore/uploads/:id/extraction-status', aviaryOperation('restore_error'), async (req, res) => {
       res.json(presentPreparationStatus(await deps.status.execute(ids(req, res))));
     });
 
-    router.delete('/restore/uploads/:id', async (req, res) => {
+    router.delete('/restore/uploads/:id', aviaryOperation('restore_delete_failed'), async (req, res) => {
       await deps.remove.execute(ids(req, res));
       res.json({ success: true });
     });
 
-    router.post('/backup/analyze', ...multipartFile(analyzeOnly, deps.maxUploadBytes), (req, res) => {
+    router.post('/backup/analyze', aviaryOperation('backup_analyze_failed'), ...multipartFile(analyzeOnly, deps.maxUploadBytes), (req, res) => {
       const analysis = receivedPart<BackupAnalysis>(req).result;
       res.json({ valid: analysis.valid, metadata: analysis });
     });

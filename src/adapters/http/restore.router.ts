@@ -1,21 +1,15 @@
 import type { Router } from 'express';
-import type { ByteStream } from '../../application/ports/blob-store.port';
-import type { RestoreBackup, RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
+import type { RestoreFromUpload } from '../../application/use-cases/restore-from-upload.use-case';
+import type { RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
 import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
+import { aviaryErrorType, aviaryOperation } from './aviary-error-types';
 import type { AdminRouteContribution } from './create-router';
 import { withoutServerPaths } from './server-paths';
 
-export interface UploadedArchive {
-  readonly open: () => Promise<ByteStream>;
-  readonly sizeBytes: number;
-}
-
 export interface RestoreRouterDeps {
-  readonly restore: RestoreBackup;
-  /** The upload; throws upload_not_found unless it exists, is complete and belongs to this admin. */
-  readonly findUpload: (uploadId: string, adminUserId: string) => Promise<UploadedArchive>;
+  readonly restore: RestoreFromUpload;
 }
 
 interface AsyncRestore {
@@ -26,6 +20,7 @@ interface AsyncRestore {
   progress: number;
   error: string | null;
   errorType: string | null;
+  code: string | null;
   report: ReturnType<typeof presentReport> | null;
   startedAt: string;
   completedAt: string | null;
@@ -56,7 +51,7 @@ function presentReport(report: RestoreReport) {
 export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
   const running = new Map<string, AsyncRestore>();
   return (router: Router) => {
-    router.post('/restore', async (req, res) => {
+    router.post('/restore', aviaryOperation('restore_import_failed'), async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const admin = currentUser(res);
       const uploadId = body.upload_id;
@@ -72,20 +67,17 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
         safetyBackup: flag(body, 'safety_backup', true),
       };
       const isAsync = flag(body, 'async', false) || req.query.async === 'true';
-      const upload = await deps.findUpload(uploadId.toLowerCase(), admin.id);
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,
-        error: null, errorType: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
+        error: null, errorType: null, code: null, report: null, startedAt: new Date().toISOString(), completedAt: null,
       };
-      const work = deps.restore.execute({
-        open: upload.open,
-        sizeBytes: upload.sizeBytes,
-        userIds: userIds as string[],
+      const prepared = await deps.restore.prepare({
+        uploadId: uploadId.toLowerCase(),
         adminUserId: admin.id,
-        ...options,
-        onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }),
+        options: { userIds: userIds as string[], ...options, onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }) },
       });
+      const work = prepared.run();
       if (!isAsync) {
         const report = await work;
         res.json({ success: true, message: 'Restore completed', ...presentReport(report) });
@@ -99,19 +91,20 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
           Object.assign(state, {
             status: 'failed',
             error: withoutServerPaths(error instanceof Error ? error.message : String(error)),
-            errorType: isDomainError(error) ? error.code : 'restore_import_failed',
+            errorType: aviaryErrorType(isDomainError(error) ? error.code : 'internal_error', isDomainError(error) ? error.category : 'internal', 'restore_import_failed') ?? null,
+            code: isDomainError(error) ? error.code : 'internal_error',
             completedAt: new Date().toISOString(),
           }),
       );
       res.status(202).json({ success: true, job_id: state.id, status: 'running', message: 'Restore started' });
     });
 
-    router.get('/restore/:id', (req, res) => {
+    router.get('/restore/:id', aviaryOperation('restore_error'), (req, res) => {
       const state = running.get(String(req.params.id));
       if (!state || state.adminUserId !== currentUser(res).id) throw new NotFoundError('restore_not_found', 'Restore not found');
       res.json({
         job_id: state.id, status: state.status, phase: state.phase, progress: state.progress,
-        error: state.error, error_type: state.errorType, started_at: state.startedAt, completed_at: state.completedAt,
+        error: state.error, error_type: state.errorType, code: state.code, started_at: state.startedAt, completed_at: state.completedAt,
         ...(state.report ?? {}),
       });
     });

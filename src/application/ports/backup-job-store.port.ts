@@ -42,6 +42,8 @@ export interface BackupJobStore {
    */
   complete(id: string, workerId: string, completion: JobCompletion): Promise<boolean>;
   fail(id: string, message: string, warnings?: readonly string[]): Promise<void>;
+  /** A completed job whose archive is gone from storage becomes failed with this message. */
+  markArchiveMissing(id: string, message: string): Promise<void>;
   /** Running jobs whose heartbeat is older than the given time (their worker died). */
   listStale(heartbeatBefore: Date): Promise<BackupJob[]>;
   delete(id: string): Promise<void>;

@@ -1,6 +1,7 @@
 import {
   buildMetadata, CHECKSUMS_ENTRY, checksumLine, documentEntry, DOCUMENTS_DIR, LEGACY_CONFIGS_DIR, METADATA_ENTRY, tableEntry,
 } from '../../domain/archive/archive-format';
+import { MissingDocuments, missingDocumentsWarning } from '../../domain/archive/missing-documents';
 import { byteLength, tableJsonChunks } from '../../domain/archive/table-json';
 import type { BackupOptions, BackupPhase } from '../../domain/backup-job';
 import { InvalidInputError, isDomainError } from '../../domain/errors';
@@ -75,16 +76,23 @@ export class CreateBackup {
     const filters = this.filters(options.userIds.length > 0, users);
     const transform = options.includeConfigs ? undefined : blankPairing;
 
+    const documents = options.includeFiles ? await this.planDocuments(users.map((u) => u.id)) : [];
+    const configs = options.includeConfigs ? await this.planLegacyConfigs(users.map((u) => u.id)) : [];
+    const documentBytes = documents.reduce((sum, d) => sum + d.size, 0);
+    // Rows are compared with the stored files during the sizing pass, which reads every row anyway.
+    const missing = options.includeFiles ? new MissingDocuments(new Set(documents.map((d) => d.key))) : null;
+
     const tableSizes = new Map<string, number>();
     const tableRows: Record<string, number> = {};
     for (const table of tables) {
       signal?.throwIfAborted();
       tableRows[table.name] = await reader.count(table.name as AviaryTableName, filters.get(table.name));
-      tableSizes.set(table.name, await byteLength(this.tableChunks(reader, table, filters, transform)));
+      const tap = table.name === 'documents' && missing ? (_t: string, row: Row) => (missing.check(row), transform ? transform(_t, row) : row) : transform;
+      tableSizes.set(table.name, await byteLength(this.tableChunks(reader, table, filters, tap)));
     }
-    const documents = options.includeFiles ? await this.planDocuments(users.map((u) => u.id)) : [];
-    const configs = options.includeConfigs ? await this.planLegacyConfigs(users.map((u) => u.id)) : [];
-    const documentBytes = documents.reduce((sum, d) => sum + d.size, 0);
+    const missingDocuments = missing?.summary() ?? null;
+    const warnings: string[] = missingDocuments ? [missingDocumentsWarning(missingDocuments)] : [];
+    if (missingDocuments) this.logger.warn('document rows without files', { count: missingDocuments.count, examples: missingDocuments.examples });
 
     const metadata = buildMetadata({
       exportedAt: this.clock.now(),
@@ -97,6 +105,7 @@ export class CreateBackup {
       includeFiles: options.includeFiles,
       includeConfigs: options.includeConfigs,
       selective: options.userIds.length > 0 || options.tables.length > 0,
+      missingDocuments,
     });
     const metadataBytes = new TextEncoder().encode(JSON.stringify(metadata, null, 2) + '\n');
     const bytesTotal =
@@ -106,7 +115,6 @@ export class CreateBackup {
       tarSize(100 * (tables.length + documents.length + configs.length + 1)) +
       2 * TAR_BLOCK;
 
-    const warnings: string[] = [];
     const digests: EncodedEntry[] = [];
     let phase: BackupPhase = 'database';
     let archiveBytes = 0;

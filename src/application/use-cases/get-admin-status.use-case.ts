@@ -11,7 +11,8 @@ export interface AdminStatus {
     active_sessions: number;
   };
   smtp: { configured: boolean; status: string };
-  settings: { registration_enabled: boolean; max_api_keys_per_user: number };
+  /** The stored texts, as Aviary sends them (its Settings switch compares with "true"). */
+  settings: { registration_enabled: string; max_api_keys_per_user: string; session_timeout_hours: string };
   auth: { oidc_enabled: boolean; proxy_auth_enabled: boolean };
   mode: 'multi_user';
   dry_run: boolean;
@@ -60,8 +61,9 @@ export class GetAdminStatus {
         },
         smtp: { configured: smtpConfigured, status: smtpConfigured ? 'configured' : 'not_configured' },
         settings: {
-          registration_enabled: settings.registration_enabled === 'true',
-          max_api_keys_per_user: Number(settings.max_api_keys_per_user ?? 10) || 10,
+          registration_enabled: settings.registration_enabled ?? 'false',
+          max_api_keys_per_user: settings.max_api_keys_per_user ?? '10',
+          session_timeout_hours: settings.session_timeout_hours ?? '',
         },
         auth: { oidc_enabled: false, proxy_auth_enabled: false },
         mode: 'multi_user',

@@ -1,4 +1,5 @@
 import { AVIARY_SCHEMA_VERSION } from '../schema/aviary-schema';
+import type { MissingDocumentsSummary } from './missing-documents';
 
 /** Entry names of an Aviary backup archive (SPEC §4). */
 export const METADATA_ENTRY = 'metadata.json';
@@ -32,6 +33,8 @@ export interface ArchiveMetadata {
   include_files: boolean;
   include_configs: boolean;
   selective: boolean;
+  /** Present when document rows point at files that were not in storage. */
+  missing_documents?: MissingDocumentsSummary;
 }
 
 export interface MetadataInput {
@@ -45,6 +48,7 @@ export interface MetadataInput {
   readonly includeFiles: boolean;
   readonly includeConfigs: boolean;
   readonly selective: boolean;
+  readonly missingDocuments?: MissingDocumentsSummary | null;
 }
 
 /** Field order matters to nobody but humans reading the file; it follows Aviary's. */
@@ -66,6 +70,7 @@ export function buildMetadata(input: MetadataInput): ArchiveMetadata {
     include_files: input.includeFiles,
     include_configs: input.includeConfigs,
     selective: input.selective,
+    ...(input.missingDocuments ? { missing_documents: input.missingDocuments } : {}),
   };
 }
 

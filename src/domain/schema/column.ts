@@ -11,7 +11,17 @@ export type Row = Record<string, ArchiveValue>;
 export interface ColumnDef {
   readonly name: string;
   readonly type: ColumnType;
+  /**
+   * Aviary declares the field as a pointer (`*bool`, `*string`, `*time.Time`): NULL is a value of
+   * its own and is kept.
+   */
   readonly nullable?: boolean;
+  /**
+   * Aviary declares the column `not null` (or it is the primary key): a NULL read from a database
+   * or an archive is an error. Every other non-nullable column reads NULL as Go's zero value of
+   * its type, as Aviary itself does (see docs/null-values.md).
+   */
+  readonly notNull?: boolean;
   /** Value used when a row omits the column. `now` means the time of writing. */
   readonly default?: ArchiveValue | 'now';
   /** Max length for `string` columns. */

@@ -7,6 +7,28 @@ const RFC3339 =
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /**
+ * What Aviary (Go) reads for NULL in a non-pointer field it declares without `not null`: the zero
+ * value of the field's type. Upgraded installs hold such NULLs in every column a later release added.
+ */
+export function zeroValue(col: ColumnDef): ArchiveValue {
+  switch (col.type) {
+    case 'string':
+    case 'text':
+      return '';
+    case 'int':
+    case 'bigint':
+    case 'float':
+      return 0;
+    case 'bool':
+      return false;
+    case 'time':
+      return GO_ZERO_TIME;
+    case 'uuid':
+      return '00000000-0000-0000-0000-000000000000';
+  }
+}
+
+/**
  * Canonical archive form of a time: RFC 3339 in UTC, fractional seconds kept to the digit
  * (up to nanoseconds, trailing zeros dropped). Returns null when the text is not a time.
  */
@@ -57,7 +79,8 @@ export type CoerceResult = { ok: true; value: ArchiveValue } | { ok: false; prob
 export function coerceValue(col: ColumnDef, value: unknown): CoerceResult {
   if (value === null || value === undefined) {
     if (col.nullable) return { ok: true, value: null };
-    return { ok: false, problem: `${col.name} must not be null` };
+    if (col.notNull) return { ok: false, problem: `${col.name} must not be null` };
+    return { ok: true, value: zeroValue(col) };
   }
   switch (col.type) {
     case 'uuid':

@@ -6,6 +6,7 @@ import type { ByteStream } from '../../ports/blob-store.port';
 import { ChecksumCheck } from './checksum-check';
 import { FileTally } from './file-tally';
 import { Findings } from './findings';
+import { missingDocumentsWarning } from '../../../domain/archive/missing-documents';
 import { checkMetadata, type ArchiveMetadataRead } from './metadata-check';
 import { checkReferences, checkTable, TableFacts } from './table-check';
 import { lines, readText, StreamFailure } from './text-body';
@@ -98,6 +99,7 @@ export class ArchiveInspection {
       for (const t of AVIARY_TABLE_NAMES) if (!(t in counts) && !broken.has(t)) this.findings.warn(`${tableEntry(t)} is missing; that table is treated as empty`);
     }
     if (!m) return;
+    if (m.missing_documents) this.findings.warn(`When this backup was written, ${missingDocumentsWarning(m.missing_documents)}`);
     for (const t of m.exported_tables) {
       if (!tableDef(t)) this.findings.warn(`metadata.json exported_tables lists unknown table ${JSON.stringify(t)}; ignored`);
       else if (!(t in counts) && !broken.has(t)) this.findings.warn(`metadata.json exported_tables lists ${JSON.stringify(t)}, but ${tableEntry(t)} is not in the archive`);

@@ -1,4 +1,5 @@
 import { METADATA_ENTRY } from '../../../domain/archive/archive-format';
+import type { MissingDocumentsSummary } from '../../../domain/archive/missing-documents';
 import { canonicalTime } from '../../../domain/schema/values';
 
 /** metadata.json as every Aviary generation wrote it; optional fields were added over time. */
@@ -16,6 +17,8 @@ export interface ArchiveMetadataRead {
   total_api_keys?: number;
   /** Ours: rows per table. */
   tables?: Record<string, number>;
+  /** Ours: document rows whose files were not in storage when the backup was written. */
+  missing_documents?: MissingDocumentsSummary;
 }
 
 type Problem = string;
@@ -75,8 +78,16 @@ export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; p
     total_users: count('total_users'),
     total_api_keys: count('total_api_keys'),
     tables: tableCounts(m.tables),
+    missing_documents: missingDocuments(m.missing_documents),
   };
   return { metadata, problems };
+}
+
+function missingDocuments(value: unknown): MissingDocumentsSummary | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const { count, examples } = value as Record<string, unknown>;
+  if (!isCount(count) || count === 0) return undefined;
+  return { count, examples: isStringArray(examples) ? examples.slice(0, 5) : [] };
 }
 
 function tableCounts(value: unknown): Record<string, number> | undefined {
