@@ -222,3 +222,31 @@ function showMicros(micros: bigint): string {
   const fraction = String(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n).padStart(6, '0');
   return `${iso.slice(0, 19)}.${fraction}Z`;
 }
+
+/**
+ * NULLs per `table.column` among the columns whose Go type is neither a pointer nor `not null`
+ * (the ones an upgrade leaves NULL and Aviary reads as zero values). Non-zero counts only.
+ */
+export async function nullsInPlainColumns(target: AviaryDbTarget, tables: readonly string[] = EXPORTED_TABLES): Promise<Record<string, number>> {
+  const db = openKnex(target);
+  const counts: Record<string, number> = {};
+  try {
+    for (const table of tables) {
+      const present = new Set(await columnsOf(db, target, table));
+      const plain = gormModel(table).fields.filter(
+        (f) => !f.go.startsWith('*') && !f.tag?.notNull && !f.tag?.primaryKey && !ZERO_IS_NULL.has(`${table}.${f.column}`) && present.has(f.column),
+      );
+      if (plain.length === 0) continue;
+      const select = plain.map((f) => `sum(case when "${f.column}" is null then 1 else 0 end) as "${f.column}"`).join(', ');
+      const result = await db.raw(`select ${select} from "${table}"`);
+      const row = (target.kind === 'postgres' ? (result as { rows: Record<string, unknown>[] }).rows : (result as Record<string, unknown>[]))[0];
+      for (const f of plain) {
+        const n = Number(row[f.column] ?? 0);
+        if (n > 0) counts[`${table}.${f.column}`] = n;
+      }
+    }
+    return counts;
+  } finally {
+    await db.destroy();
+  }
+}

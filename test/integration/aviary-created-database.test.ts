@@ -9,7 +9,7 @@ import { TOKENS } from '../../src/application/ports/tokens';
 import { backupCreateCommand } from '../../src/adapters/cli/backup-create.command';
 import { restoreCommand } from '../../src/adapters/cli/restore.command';
 import { runVerify } from '../../src/adapters/cli/verify.command';
-import { compareAviaryDatabases, type ComparisonReport } from '../../scripts/aviary-db/compare';
+import { compareAviaryDatabases, nullsInPlainColumns, type ComparisonReport } from '../../scripts/aviary-db/compare';
 import { openKnex } from '../../scripts/aviary-db/connection';
 import { formatReport } from '../../scripts/compare-databases';
 import type { DatabaseKind } from '../support/backends';
@@ -103,6 +103,14 @@ async function assertCredentialsWork(s: Side, source: GormDatabase): Promise<voi
   }
 }
 
+/** Columns an upgrade leaves NULL in older rows (non-pointer, not `not null` in Aviary's models). */
+const UPGRADE_NULLS = [
+  'users.rmapi_config', 'users.reset_token', 'users.coverpage_setting', 'users.contrast_setting', 'users.page_resolution',
+  'users.page_dpi', 'users.folder_exclusion_list', 'documents.local_path', 'documents.remote_path', 'documents.document_type',
+  'documents.file_size', 'user_sessions.user_agent', 'user_sessions.ip_address', 'system_settings.value',
+  'system_settings.description', 'login_attempts.username', 'login_attempts.user_agent',
+];
+
 const ENGINES: [DatabaseKind, DatabaseKind][] = [
   ['sqlite', 'postgres'],
   ['postgres', 'sqlite'],
@@ -127,6 +135,8 @@ for (const [engine, other] of ENGINES) {
       work = await mkdtemp(join(tmpdir(), 'aviary-gorm-archives-'));
       cleanups.push(() => rm(work, { recursive: true, force: true }));
       original = await describeSchema(source.target);
+      const nulls = await nullsInPlainColumns(source.target);
+      for (const column of UPGRADE_NULLS) assert.ok(nulls[column] > 0, `the install has NULLs in ${column}`);
       files = await writeDocumentFiles(origin);
     });
     after(async () => {
@@ -168,15 +178,17 @@ for (const [engine, other] of ENGINES) {
       const restored = await cli(restoreCommand, [archives.withFiles!, '--yes', '--no-safety-backup'], target.env);
       assert.equal(restored.code, 0, restored.out);
       assertIdentical(await compareAviaryDatabases(source.target, empty.target));
+      assert.deepEqual(await nullsInPlainColumns(empty.target), {}, 'written back as zero values, not NULL');
       for (const [key, sha] of Object.entries(files)) {
         assert.equal(createHash('sha256').update(await readFile(join(target.dataDir, key))).digest('hex'), sha, key);
       }
-      await assertCredentialsWork(target, source);
-
-      // …and back: from the other engine into another database Aviary created, which it replaces.
+      // Backed up before anyone logs in there (a login writes last_login, sessions, attempts).
       const roundTrip = join(work, 'round-trip.tar.gz');
       const backup = await cli(backupCreateCommand, ['create', '--no-files', '--output', roundTrip], target.env);
       assert.equal(backup.code, 0, backup.out);
+      await assertCredentialsWork(target, source);
+
+      // …and back: from the other engine into another database Aviary created, which it replaces.
       const gorm = await createGormDatabase(engine, { seed: 'another install', counts: { users: 5, api_keys: 3, user_sessions: 4, user_folders_cache: 2, documents: 7, login_attempts: 9 } });
       cleanups.push(gorm.drop);
       const back = await side(gorm);
@@ -185,6 +197,7 @@ for (const [engine, other] of ENGINES) {
       const again = await cli(restoreCommand, [roundTrip, '--yes', '--no-safety-backup'], back.env);
       assert.equal(again.code, 0, again.out);
       assertIdentical(await compareAviaryDatabases(source.target, gorm.target));
+      assert.deepEqual(await nullsInPlainColumns(gorm.target), {});
       assertAviaryTablesUnchanged(schemaBefore, await describeSchema(gorm.target));
       await assertCredentialsWork(back, source);
     });
