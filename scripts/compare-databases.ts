@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseTarget } from './aviary-db/connection';
-import { compareAviaryDatabases, type ComparisonReport } from './aviary-db/compare';
+import { compareAviaryDatabases, nullsInPlainColumns, type ComparisonReport } from './aviary-db/compare';
 
 export function formatReport(report: ComparisonReport): string {
   const lines = [`${report.a}  vs  ${report.b}  (${(report.elapsedMs / 1000).toFixed(1)} s)`];
@@ -30,8 +30,15 @@ async function main(): Promise<number> {
     process.stderr.write('usage: npm run compare:aviary-db -- sqlite:PATH|postgres:NAME sqlite:PATH|postgres:NAME [--json]\n');
     return 2;
   }
-  const report = await compareAviaryDatabases(parseTarget(positionals[0]), parseTarget(positionals[1]));
-  process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReport(report));
+  const [a, b] = positionals.map((p) => parseTarget(p));
+  const report = await compareAviaryDatabases(a, b);
+  const nulls = { a: await nullsInPlainColumns(a), b: await nullsInPlainColumns(b) };
+  if (values.json) process.stdout.write(JSON.stringify({ ...report, nullsInPlainColumns: nulls }, null, 2) + '\n');
+  else {
+    const show = (counts: Record<string, number>) =>
+      Object.keys(counts).length === 0 ? 'none' : Object.entries(counts).map(([c, n]) => `${c} ${n}`).join(', ');
+    process.stdout.write(formatReport(report) + `NULLs read as zero values — first: ${show(nulls.a)}\n  second: ${show(nulls.b)}\n`);
+  }
   return report.identical ? 0 : 1;
 }
 
