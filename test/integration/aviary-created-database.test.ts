@@ -230,3 +230,25 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+for (const engine of ['sqlite', 'postgres'] as const) {
+  describe(`a database the newest Aviary release created on ${engine} (fresh GORM DDL)`, () => {
+    it('the service starts without touching Aviary\'s tables and its backup verifies', async function () {
+      await requirePostgres(this);
+      const gorm = await createGormDatabase(engine, { layout: 'fresh' });
+      const s = await side(gorm);
+      try {
+        const original = await describeSchema(gorm.target);
+        const out = join(s.dataDir, 'fresh.tar.gz');
+        const backup = await cli(backupCreateCommand, ['create', '--no-files', '--output', out], s.env);
+        assert.equal(backup.code, 0, backup.out);
+        let report = '';
+        assert.equal(await runVerify(out, { stdout: { write: (text: string) => (report += text) } }), 0, report);
+        assertAviaryTablesUnchanged(original, await describeSchema(gorm.target));
+      } finally {
+        await gorm.drop();
+        await rm(s.dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}

@@ -32,7 +32,7 @@ export const SMALL_COUNTS: AviaryDbCounts = {
 
 export async function createGormDatabase(
   kind: DatabaseKind,
-  options: { counts?: AviaryDbCounts; layout?: GormLayout; seed?: string } = {},
+  options: { counts?: AviaryDbCounts; layout?: GormLayout; seed?: string; now?: Date } = {},
 ): Promise<GormDatabase> {
   const empty = await emptyDatabase(kind);
   const db = openKnex(empty.target);
@@ -41,6 +41,7 @@ export async function createGormDatabase(
       counts: options.counts ?? SMALL_COUNTS,
       layout: options.layout ?? 'upgraded',
       seed: options.seed,
+      now: options.now,
       bcryptCost: 4,
     });
     return { ...empty, generated };
