@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { CREDENTIALS } from './fixtures/aviary-rows';
 import { HISTORICAL, type FixtureDef } from './fixtures/historical';
 import { HOSTILE } from './fixtures/hostile';
+import { HOSTILE_MORE } from './fixtures/hostile-more';
 
 const OUT = join(__dirname, '..', 'test', 'fixtures', 'archives');
 
@@ -24,10 +25,10 @@ async function emit<E>(fixture: FixtureDef<E>, kind: 'historical' | 'hostile') {
 async function main() {
   const index = [];
   for (const f of HISTORICAL) index.push(await emit(f, 'historical'));
-  for (const f of HOSTILE) index.push(await emit(f, 'hostile'));
+  for (const f of [...HOSTILE, ...HOSTILE_MORE]) index.push(await emit(f, 'hostile'));
   await writeFile(join(OUT, 'index.json'), JSON.stringify({ generated_by: 'scripts/make-fixtures.ts', fixtures: index }, null, 2) + '\n');
   await writeFile(join(OUT, 'credentials.json'), JSON.stringify(CREDENTIALS, null, 2) + '\n');
-  console.log(`${index.length} fixtures (${HISTORICAL.length} historical, ${HOSTILE.length} hostile)`);
+  console.log(`${index.length} fixtures (${HISTORICAL.length} historical, ${HOSTILE.length + HOSTILE_MORE.length} hostile)`);
 }
 
 main().catch((error) => {

@@ -1,5 +1,8 @@
 import { Container } from 'inversify';
+import { ApiKeyAuthenticator } from './application/auth/api-key-authenticator';
+import { AttemptLimiter } from './application/auth/attempt-limiter';
 import { Authenticator } from './application/auth/authenticator';
+import type { ApiKeyTagger } from './application/ports/api-key-tagger.port';
 import type { AccountStore } from './application/ports/account-store.port';
 import type { BlobStore } from './application/ports/blob-store.port';
 import type { DatabaseBackend } from './application/ports/database.port';
@@ -11,6 +14,7 @@ import { GetAdminStatus } from './application/use-cases/get-admin-status.use-cas
 import type { RecordStore } from './application/ports/record-store.port';
 import { adminStatusRoutes } from './adapters/http/admin-status.router';
 import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
+import { HmacApiKeyTagger } from './adapters/auth/hmac.api-key-tagger';
 import { JwtTokenService } from './adapters/auth/jwt.token-service';
 import type { AppConfig } from './adapters/config/app-config';
 import { AdminRouteContribution, createApiRouter } from './adapters/http/create-router';
@@ -51,13 +55,23 @@ export function buildContainer(
   c.bind(TOKENS.AccountStore).toResolvedValue((db: DatabaseBackend) => db.accounts, [TOKENS.Database]);
   c.bind(HTTP_TOKENS.TokenService).toConstantValue(new JwtTokenService(jwtSecret, config.auth.sessionHours));
 
+  c.bind(TOKENS.ApiKeyTagger).toConstantValue(new HmacApiKeyTagger(jwtSecret));
+
+  const windowMs = config.auth.failedLoginWindowMinutes * 60_000;
+  const rule = (scope: string, limit: number) => ({ scope, limit, windowMs });
   c.bind(TOKENS.Authenticator).toResolvedValue(
-    (accounts: AccountStore, hasher: PasswordHasher, tokens: TokenService, clock: Clock) =>
-      new Authenticator(accounts, hasher, tokens, clock, {
-        maxFailedLogins: config.auth.maxFailedLogins,
-        failedLoginWindowMinutes: config.auth.failedLoginWindowMinutes,
-      }),
-    [TOKENS.AccountStore, TOKENS.PasswordHasher, HTTP_TOKENS.TokenService, TOKENS.Clock],
+    (db: DatabaseBackend, hasher: PasswordHasher, tokens: TokenService, clock: Clock, tagger: ApiKeyTagger) => {
+      const limiter = new AttemptLimiter(db.attempts, clock);
+      const apiKeys = new ApiKeyAuthenticator(db.accounts, hasher, tagger, limiter, clock, {
+        perIp: rule('api-key:ip', config.auth.maxFailedApiKeys),
+        perKey: rule('api-key:key', config.auth.maxFailedLoginsPerAccount),
+      });
+      return new Authenticator(db.accounts, hasher, tokens, clock, limiter, {
+        perIp: rule('login:ip', config.auth.maxFailedLogins),
+        perAccount: rule('login:account', config.auth.maxFailedLoginsPerAccount),
+      }, apiKeys);
+    },
+    [TOKENS.Database, TOKENS.PasswordHasher, HTTP_TOKENS.TokenService, TOKENS.Clock, TOKENS.ApiKeyTagger],
   );
   c.bind(TOKENS.EnsureFirstAdmin).toResolvedValue(
     (accounts: AccountStore, hasher: PasswordHasher, ids: IdGenerator, log: Logger) =>

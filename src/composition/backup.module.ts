@@ -10,6 +10,8 @@ import { GetBackupJobs } from '../application/use-cases/get-backup-jobs.use-case
 import { GetBackupStatus } from '../application/use-cases/get-backup-status.use-case';
 import { RecoverBackupJobs } from '../application/use-cases/recover-backup-jobs.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
+import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
+import type { ArchiveReader } from '../application/ports/archive-reader.port';
 import { TarGzArchiveEncoder } from '../adapters/archive/tar-gz.archive-encoder';
 import type { AppConfig } from '../adapters/config/app-config';
 import { backupRoutes } from '../adapters/http/backup.router';
@@ -19,6 +21,7 @@ import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-live
 import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
+import { ARCHIVE_TOKENS } from './restore.module';
 
 export const BACKUP_TOKENS = {
   ArchiveEncoder: Symbol.for('aviary.ArchiveEncoder'),
@@ -38,7 +41,10 @@ export function backupModule(c: Container, config: AppConfig): void {
     () => new CreateBackup(db().records, blobs(), c.get<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder), clock(), logger(), SERVICE_VERSION),
   );
   c.bind(RunBackupJob).toDynamicValue(
-    () => new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays }),
+    () =>
+      new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays },
+        // No database: verification checks the archive alone, not what a restore would change.
+        new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), null, clock())),
   );
   c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadLocalProcess));
   c.bind(ApplyRetention).toDynamicValue(

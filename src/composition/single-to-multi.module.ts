@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import type { ApiKeyTagger } from '../application/ports/api-key-tagger.port';
 import type { AccountStore } from '../application/ports/account-store.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
@@ -38,7 +39,7 @@ export function suppressStartupMigration(): () => void {
 /** SPEC §7: the use case, its admin endpoints and the startup run. */
 export const singleToMultiModule: FeatureModule = (c: Container, config: AppConfig) => {
   c.bind(MigrateSingleToMulti).toResolvedValue(
-    (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger) => {
+    (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger, tagger: ApiKeyTagger) => {
       const storageRoot = (config.storage.options as { root?: string } | undefined)?.root ?? config.dataDir;
       return new MigrateSingleToMulti({
         documents: singleUserDocuments(config.storage.kind, blobs, config.pdfDir, storageRoot),
@@ -46,6 +47,7 @@ export const singleToMultiModule: FeatureModule = (c: Container, config: AppConf
         accounts,
         pairing: new FsPairingFileSource(config.rmapiConfigPath),
         hasher,
+        tagger,
         runs: db.migrationRuns,
         locks: db.locks,
         clock,
@@ -56,7 +58,7 @@ export const singleToMultiModule: FeatureModule = (c: Container, config: AppConf
         lockTtlMs: LOCK_TTL_MS,
       });
     },
-    [TOKENS.Database, TOKENS.BlobStore, TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Clock, TOKENS.Logger],
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Clock, TOKENS.Logger, TOKENS.ApiKeyTagger],
   );
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
     (migration: MigrateSingleToMulti, db: DatabaseBackend) => singleToMultiRoutes(migration, db.migrationRuns),

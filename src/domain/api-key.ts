@@ -6,32 +6,30 @@ export const API_KEY_PREFIX_LENGTH = 16;
 /** A key shorter than this keeps too little secret after its first 16 characters to show them. */
 const MIN_KEY_LENGTH_FOR_VISIBLE_PREFIX = 32;
 
+/** Starts the `key_prefix` of a key stored under a keyed tag instead of its first characters. */
+export const API_KEY_TAG_MARKER = 'tag_';
+
 export function apiKeyLookupPrefix(key: string): string {
   return key.slice(0, API_KEY_PREFIX_LENGTH);
 }
 
+/** Aviary's format: Aviary makes, stores and finds only keys starting `aviary_`, by their first 16 characters. */
+export function isAviaryFormatKey(key: string): boolean {
+  return key.startsWith('aviary_');
+}
+
+/** Long `aviary_` keys are stored under their first 16 characters (as Aviary does); others under a tag. */
+export function storesVisiblePrefix(key: string): boolean {
+  return isAviaryFormatKey(key) && key.length >= MIN_KEY_LENGTH_FOR_VISIBLE_PREFIX;
+}
+
 /**
- * Non-secret lookup tag for keys whose first characters must not be stored (short or non-`aviary_`
- * keys, e.g. a migrated single-user API_KEY): `legacy_` + 4 hex digits of sha256(key). Sixteen bits
- * narrow a lookup to a handful of rows without telling anything useful about a short key.
+ * The tag earlier versions stored for short keys: `legacy_` + 4 hex digits of sha256(key). Sixteen
+ * bits told a caller, by timing, when a guess shared them. Only the single-user migration looks it
+ * up (at start, with API_KEY from the environment) to move such a row to a keyed tag; requests never do.
  */
-export function legacyApiKeyTag(key: string): string {
+export function oldApiKeyTag(key: string): string {
   return `legacy_${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 4)}`;
-}
-
-/** The `key_prefix` stored for a key: its first 16 characters only when that leaves a long secret. */
-export function apiKeyStoredPrefix(key: string): string {
-  return key.startsWith('aviary_') && key.length >= MIN_KEY_LENGTH_FOR_VISIBLE_PREFIX ? apiKeyLookupPrefix(key) : legacyApiKeyTag(key);
-}
-
-/**
- * Every `key_prefix` under which a presented key may be stored: the first 16 characters (keys made by
- * Aviary or restored from its archives) and, for keys that may have been stored by tag, the tag.
- */
-export function apiKeyLookupPrefixes(key: string): string[] {
-  const prefixes = [apiKeyLookupPrefix(key)];
-  if (apiKeyStoredPrefix(key) !== prefixes[0]) prefixes.push(legacyApiKeyTag(key));
-  return prefixes;
 }
 
 export function looksLikeJwt(token: string): boolean {

@@ -1,3 +1,6 @@
+import { InvalidInputError } from './errors';
+import { AVIARY_TABLE_NAMES } from './schema/aviary-schema';
+
 /** A backup job's life: pending → running → completed | failed (SPEC §5 BackupJob). */
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed';
 
@@ -35,6 +38,8 @@ export interface BackupJob {
   readonly startedAt: Date | null;
   readonly completedAt: Date | null;
   readonly expiresAt: Date | null;
+  /** The archive was re-read after it was stored and every checksum matched; null: not verified. */
+  readonly verifiedAt: Date | null;
   readonly createdAt: Date;
 }
 
@@ -43,4 +48,12 @@ export function progressPercent(done: number, total: number, finished: boolean):
   if (finished) return 100;
   if (total <= 0) return 0;
   return Math.min(99, Math.floor((done / total) * 100));
+}
+
+/** The table selection of a backup: every name must be an Aviary table (checked when the job is asked for, not when it runs). */
+export function assertKnownTables(names: readonly string[]): void {
+  const unknown = names.filter((n) => !(AVIARY_TABLE_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new InvalidInputError('invalid_tables', `Unknown table(s): ${unknown.join(', ')} (known: ${AVIARY_TABLE_NAMES.join(', ')})`);
+  }
 }

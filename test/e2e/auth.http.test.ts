@@ -81,9 +81,9 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
     let apiKey: string;
 
     before(async () => {
-      // The rate-limit test above locked the loopback address; use fresh attempts' window by
-      // clearing the failures it recorded (a real operator would wait for the window).
-      await db().records.writeTransaction((w) => w.delete('login_attempts'));
+      // The rate-limit test above locked the loopback address; clear the attempt counters it left
+      // (a real operator would wait for the window).
+      await db().attempts.purgeBefore(Number.MAX_SAFE_INTEGER);
       adminCookie = await loginCookie('admin', password);
       await accounts().createUser({ username: 'reader', email: 'reader@example.org', passwordHash: await hasher.hash('reader-pass'), isAdmin: false });
       userCookie = await loginCookie('reader', 'reader-pass');
@@ -138,10 +138,59 @@ describe('auth over HTTP (SQLite + filesystem)', () => {
       }
     });
 
-    it('logout clears the cookie', async () => {
+    it('each login is a user_sessions row that Aviary\'s "Active Sessions" counts', async () => {
+      const before = (await request(t.app).get('/api/admin/status').set('Cookie', adminCookie)).body.database.active_sessions;
+      const extra = await loginCookie('admin', password);
+      const after = (await request(t.app).get('/api/admin/status').set('Cookie', extra)).body.database.active_sessions;
+      assert.equal(after, before + 1);
+      const [row] = (await db().records.readSnapshot(async (r) => {
+        const rows = [];
+        for await (const x of r.stream('user_sessions')) rows.push(x);
+        return rows;
+      })).slice(-1);
+      assert.match(String(row.token_hash), /^[0-9a-f]{64}$/);
+      assert.ok(Date.parse(String(row.expires_at)) > Date.now());
+    });
+
+    it('a token whose session row is gone answers exactly 401', async () => {
+      const cookie = await loginCookie('admin', password);
+      await db().records.writeTransaction((w) => w.delete('user_sessions'));
+      const res = await request(t.app).get('/api/admin/status').set('Cookie', cookie);
+      assert.equal(res.status, 401);
+      assert.deepEqual(res.body, { error: 'Authentication required', code: 'authentication_required' });
+      adminCookie = await loginCookie('admin', password);
+    });
+
+    it('refuses cross-site state changes and non-JSON bodies; same-origin JSON and multipart pass', async () => {
+      const crossSite = await request(t.app).post('/api/admin/cleanup').set('Cookie', adminCookie).set('Sec-Fetch-Site', 'cross-site')
+        .type('form').send('x=1');
+      assert.equal(crossSite.status, 403);
+      assert.equal(crossSite.body.code, 'cross_site_request');
+      const otherOrigin = await request(t.app).post('/api/admin/cleanup').set('Cookie', adminCookie).set('Origin', 'https://evil.example');
+      assert.equal(otherOrigin.status, 403);
+      const form = await request(t.app).post('/api/admin/backup-job').set('Cookie', adminCookie).type('form').send('include_files=false');
+      assert.equal(form.status, 400);
+      assert.equal(form.body.code, 'unsupported_media_type');
+      const text = await request(t.app).post('/api/auth/login').set('Content-Type', 'text/plain').send(JSON.stringify({ username: 'admin', password }));
+      assert.equal(text.status, 400);
+      const host = '127.0.0.1:8000';
+      const sameOrigin = await request(t.app).post('/api/admin/cleanup').set('Cookie', adminCookie).set('Host', host)
+        .set('Origin', `http://${host}`).set('Sec-Fetch-Site', 'same-origin').send({});
+      assert.equal(sameOrigin.status, 200, sameOrigin.text);
+      const upload = await request(t.app).post('/api/admin/backup/analyze').set('Cookie', adminCookie).set('Sec-Fetch-Site', 'same-origin')
+        .attach('backup_file', Buffer.from('not an archive'), 'x.tar.gz');
+      assert.notEqual(upload.status, 403);
+      assert.notEqual(upload.body.code, 'unsupported_media_type');
+    });
+
+    it('logout clears the cookie and revokes the session: the token is refused afterwards', async () => {
       const res = await request(t.app).post('/api/auth/logout').set('Cookie', adminCookie);
       assert.equal(res.status, 200);
       assert.match(res.headers['set-cookie'][0], /auth_token=;/);
+      const after = await request(t.app).get('/api/admin/status').set('Cookie', adminCookie);
+      assert.equal(after.status, 401);
+      assert.deepEqual(after.body, { error: 'Authentication required', code: 'authentication_required' });
+      assert.deepEqual((await request(t.app).get('/api/auth/check').set('Cookie', adminCookie)).body, { authenticated: false });
     });
   });
 

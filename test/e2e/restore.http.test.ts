@@ -122,4 +122,17 @@ describe('POST /api/admin/restore', () => {
     assert.equal(twice.status, 404);
     assert.equal(twice.body.error_type, 'upload_not_found');
   });
+
+  it("newer archives through Aviary's card (which cannot send force): refused only when they hold data that would be dropped", async () => {
+    const body = (id: string) => ({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    const dropping = await upload('hostile/newer-aviary-unknown-data.tar.gz');
+    const refused = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body(dropping));
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.code, 'backup_version_newer');
+    assert.equal(refused.body.error_type, 'restore_import_failed');
+    const harmless = await upload('hostile/newer-aviary-version.tar.gz');
+    const restored = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body(harmless));
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.ok((restored.body.warnings as string[]).some((w) => /restores without loss/.test(w)), JSON.stringify(restored.body.warnings));
+  });
 });

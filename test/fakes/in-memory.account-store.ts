@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
-  AccountStore, ApiKeyRecord, LoginAttempt, NewApiKey, NewUser, UserAccount,
+  AccountStore, ApiKeyRecord, LoginAttempt, NewApiKey, NewSession, NewUser, SessionRecord, UserAccount,
 } from '../../src/application/ports/account-store.port';
 
 /** A hand-written fake for use-case tests; the real adapters pass their own contract suites. */
@@ -9,6 +9,8 @@ export class InMemoryAccountStore implements AccountStore {
   keys: (ApiKeyRecord & { lastUsed?: Date })[] = [];
   attempts: (LoginAttempt & { at: Date })[] = [];
   settings = new Map<string, string>();
+  sessions: SessionRecord[] = [];
+  revoked = new Set<string>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -40,8 +42,37 @@ export class InMemoryAccountStore implements AccountStore {
     const user = this.users.find((u) => u.id === userId);
     if (user) user.lastLogin = this.now();
   }
-  async findApiKeysByPrefix(prefix: string) {
-    return this.keys.filter((k) => k.keyPrefix === prefix);
+  async findApiKeysByPrefix(...prefixes: string[]) {
+    return this.keys.filter((k) => prefixes.includes(k.keyPrefix));
+  }
+  async findTaggedApiKeys() {
+    return this.keys.filter((k) => !k.keyPrefix.startsWith('aviary_'));
+  }
+  async setApiKeyPrefix(id: string, prefix: string) {
+    const i = this.keys.findIndex((k) => k.id === id);
+    if (i >= 0) this.keys[i] = { ...this.keys[i], keyPrefix: prefix };
+  }
+  async createSession(s: NewSession) {
+    this.sessions.push({ id: s.id, userId: s.userId, tokenHash: s.tokenHash, expiresAt: s.expiresAt.toISOString(), lastUsed: null, revoked: false });
+  }
+  async findSession(id: string) {
+    const s = this.sessions.find((x) => x.id === id);
+    return s ? { ...s, revoked: this.revoked.has(id) } : null;
+  }
+  async touchSession(id: string) {
+    const i = this.sessions.findIndex((x) => x.id === id);
+    if (i >= 0) this.sessions[i] = { ...this.sessions[i], lastUsed: this.now().toISOString() };
+  }
+  async updatePassword(userId: string, passwordHash: string, keepSessionId?: string) {
+    const user = this.users.find((u) => u.id === userId);
+    if (!user) return false;
+    Object.assign(user, { passwordHash });
+    for (const s of this.sessions.filter((x) => x.userId === userId && x.id !== keepSessionId)) await this.revokeSession(s.id);
+    return true;
+  }
+  async revokeSession(id: string) {
+    this.revoked.add(id);
+    this.sessions = this.sessions.filter((x) => x.id !== id);
   }
   async createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
     const record = { id: randomUUID(), userId: key.userId, keyHash: key.keyHash, keyPrefix: key.keyPrefix, isActive: true, expiresAt: null };
@@ -54,9 +85,6 @@ export class InMemoryAccountStore implements AccountStore {
   }
   async recordLoginAttempt(attempt: LoginAttempt) {
     this.attempts.push({ ...attempt, at: this.now() });
-  }
-  async countFailedAttempts(ip: string, since: Date) {
-    return this.attempts.filter((a) => a.ipAddress === ip && !a.success && a.at >= since).length;
   }
   async getSetting(key: string) {
     return this.settings.get(key) ?? null;

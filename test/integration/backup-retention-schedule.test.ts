@@ -52,9 +52,12 @@ describe('backup retention and schedules', () => {
     const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
     const blobs = t.service.container!.get<BlobStore>(TOKENS.BlobStore);
     const later = { now: () => new Date(Date.now() + 8 * 86_400_000) };
+    const before = (await db.jobs.list()).filter((j) => j.status === 'completed');
     const { deleted } = await new ApplyRetention(db.jobs, blobs, later, silentLogger, { keepCount: 2 }).execute();
-    assert.ok(deleted.includes(job.id));
-    assert.deepEqual((await blobs.listPage('backups/')).items, []);
+    // Every backup has expired, but the newest verified one is never deleted.
+    assert.ok(!deleted.includes(job.id));
+    assert.deepEqual(deleted.sort(), before.filter((j) => j.id !== job.id).map((j) => j.id).sort());
+    assert.deepEqual((await blobs.listPage('backups/')).items.map((i) => i.key), [job.file_path]);
   });
 
   it('queues exactly one scheduled backup per slot with two schedulers (replicas) on one database', async () => {

@@ -51,7 +51,7 @@ describe('restoring every Aviary archive generation', () => {
         }
         assert.ok(checked >= 1);
         for (const key of credentials.api_keys) {
-          const owner = await auth.fromApiKey(key.key);
+          const owner = await auth.fromApiKey(key.key, '127.0.0.1');
           if (key.is_active) assert.equal(owner?.id, key.user_id);
           else assert.equal(owner, null);
         }
@@ -73,8 +73,24 @@ describe('restoring every Aviary archive generation', () => {
     });
   }
 
-  it('refuses an archive from a newer Aviary release unless forced', async () => {
-    const fixture = index.fixtures.find((f) => f.file.includes('newer-aviary-version'))!;
+  it('restores an archive from a newer Aviary release that holds nothing unknown without force, saying so', async () => {
+    const file = join(dir, index.fixtures.find((f) => f.file.includes('newer-aviary-version'))!.file);
+    const t = await startTestService({});
+    try {
+      const report = await t.service.container!.get(RestoreBackup).execute({
+        open: async () => createReadStream(file), overwriteDatabase: true, overwriteFiles: true,
+        userIds: [], adminUserId: null, safetyBackup: false,
+      });
+      assert.ok(report.warnings.some((w) => /newer than .* restores without loss/.test(w)), report.warnings.join('; '));
+      const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+      assert.equal(await db.records.readSnapshot((r) => r.count('users')), 3);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('refuses an archive from a newer Aviary release that holds data it would drop, unless forced', async () => {
+    const fixture = index.fixtures.find((f) => f.file.includes('newer-aviary-unknown-data'))!;
     const file = join(dir, fixture.file);
     const t = await startTestService({});
     try {

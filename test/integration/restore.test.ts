@@ -99,7 +99,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
         const { user: account } = await auth.login({ username: user.username, password: seedPassword(user.username), ipAddress: `10.0.0.${Math.floor(Math.random() * 200)}`, userAgent: 't' });
         assert.equal(account.id, user.id);
         for (const key of user.apiKeys.filter((k) => k.active && (k.expiresInDays ?? 1) > 0)) {
-          assert.equal((await auth.fromApiKey(key.key))?.id, user.id, `api key ${key.name} of ${user.username}`);
+          assert.equal((await auth.fromApiKey(key.key, '127.0.0.1'))?.id, user.id, `api key ${key.name} of ${user.username}`);
         }
       }
       const safety = await db.jobs.get(report.safetyBackupJobId!);

@@ -9,7 +9,9 @@ import {
 import { BcryptPasswordHasher } from '../../src/adapters/auth/bcrypt.password-hasher';
 import { JwtTokenService } from '../../src/adapters/auth/jwt.token-service';
 import { singleUserDocuments } from '../../src/adapters/storage/single-user-documents';
-import { apiKeyLookupPrefixes, apiKeyStoredPrefix } from '../../src/domain/api-key';
+import { apiKeyLookupPrefixes, storedApiKeyPrefix } from '../../src/application/auth/api-key-prefixes';
+import { oldApiKeyTag } from '../../src/domain/api-key';
+import { testAuthenticator, testTagger } from '../support/authenticator';
 import { DomainError, UnavailableError } from '../../src/domain/errors';
 import { InMemoryAccountStore } from '../fakes/in-memory.account-store';
 import { InMemoryLockStore } from '../fakes/in-memory.lock-store';
@@ -73,6 +75,7 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
       accounts,
       pairing: { read: async () => { if (pairing instanceof Error) throw pairing; return pairing; } },
       hasher,
+      tagger: testTagger(),
       runs,
       locks,
       clock: { now: () => new Date() },
@@ -98,9 +101,9 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
     assert.equal(accounts.keys.length, 1);
     assert.equal(accounts.keys[0].userId, adminId);
     assert.ok(!accounts.keys[0].keyPrefix.includes(OLD_KEY.slice(0, 4)), 'key_prefix shows none of the key');
-    const auth = new Authenticator(accounts, hasher, new JwtTokenService('x'.repeat(32), 1), { now: () => new Date() }, { maxFailedLogins: 5, failedLoginWindowMinutes: 15 });
-    assert.equal((await auth.fromApiKey(OLD_KEY))?.id, adminId);
-    assert.equal(await auth.fromApiKey(OLD_KEY + 'x'), null);
+    const auth = testAuthenticator(accounts, hasher, { now: () => new Date() });
+    assert.equal((await auth.fromApiKey(OLD_KEY, '10.0.0.1'))?.id, adminId);
+    assert.equal(await auth.fromApiKey(OLD_KEY + 'x', '10.0.0.1'), null);
     const [run] = await runs.list(SINGLE_TO_MULTI_KIND);
     assert.equal(run.status, 'completed');
     assert.equal((run.report as { moved: unknown[] }).moved.length, Object.keys(FILES).length);
@@ -275,19 +278,39 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
   });
 });
 
-describe('API key prefixes (domain)', () => {
-  it('stores the first 16 characters only of long aviary_ keys; a tag otherwise, found by lookup', () => {
+describe('API key prefixes', () => {
+  it('stores the first 16 characters only of long aviary_ keys; a keyed 72-bit tag otherwise, found by lookup', () => {
+    const tagger = testTagger();
     const long = 'aviary_' + 'a1b2c3d4'.repeat(6);
-    assert.equal(apiKeyStoredPrefix(long), long.slice(0, 16));
-    assert.deepEqual(apiKeyLookupPrefixes(long), [long.slice(0, 16)]);
+    assert.equal(storedApiKeyPrefix(long, tagger), long.slice(0, 16));
+    assert.ok(apiKeyLookupPrefixes(long, tagger).includes(long.slice(0, 16)));
     for (const key of ['secret', 'aviary_short', OLD_KEY, 'x'.repeat(100)]) {
-      const stored = apiKeyStoredPrefix(key);
-      assert.match(stored, /^legacy_[0-9a-f]{4}$/);
+      const stored = storedApiKeyPrefix(key, tagger);
+      assert.match(stored, /^tag_[A-Za-z0-9_-]{12}$/);
       assert.ok(!stored.includes(key.slice(0, 4)), key);
-      assert.ok(apiKeyLookupPrefixes(key).includes(stored));
-      assert.ok(apiKeyLookupPrefixes(key).includes(key.slice(0, 16)), 'Aviary-made rows are found too');
+      assert.ok(apiKeyLookupPrefixes(key, tagger).includes(stored));
+      assert.equal(apiKeyLookupPrefixes(key, tagger).includes(key.slice(0, 16)), key.startsWith('aviary_'), 'Aviary-made rows are found too');
     }
-    assert.notEqual(apiKeyStoredPrefix('secret-a'), apiKeyStoredPrefix('secret-b'));
+    assert.notEqual(storedApiKeyPrefix('secret-a', tagger), storedApiKeyPrefix('secret-b', tagger));
+    assert.notEqual(new (tagger.constructor as new (s: string) => typeof tagger)('another secret 0123456789').tag('secret'), tagger.tag('secret'));
+  });
+
+  it('a key filed under the old 16-bit tag is re-filed under the keyed tag at start, and then authenticates', async () => {
+    const accounts = new InMemoryAccountStore();
+    const admin = await accounts.createUser({ username: 'admin', email: 'a@x', passwordHash: 'h', isAdmin: true });
+    await accounts.createApiKey({ userId: admin.id, name: 'old', keyHash: await hasher.hash(OLD_KEY), keyPrefix: oldApiKeyTag(OLD_KEY) });
+    const auth = testAuthenticator(accounts, hasher, { now: () => new Date() });
+    assert.equal(await auth.fromApiKey(OLD_KEY, '10.0.0.1'), null, 'requests never look up the old tag');
+    const migration = new MigrateSingleToMulti({
+      documents: { problem: 'none' }, target: new MemoryBlobStore(10), accounts, pairing: { read: async () => null }, hasher,
+      tagger: testTagger(), runs: new InMemoryMigrationRunStore(), locks: new InMemoryLockStore(), clock: { now: () => new Date() },
+      logger: silent, holder: 'me', apiKey: OLD_KEY,
+    });
+    const { report } = await migration.execute();
+    assert.equal(report.apiKey, 'already-present');
+    assert.equal(accounts.keys.length, 1);
+    assert.equal(accounts.keys[0].keyPrefix, storedApiKeyPrefix(OLD_KEY, testTagger()));
+    assert.equal((await auth.fromApiKey(OLD_KEY, '10.0.0.1'))?.id, admin.id);
   });
 });
 

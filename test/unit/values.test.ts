@@ -60,4 +60,29 @@ describe('archive value normalisation', () => {
       assert.ok(t.columns.find((c) => c.name === t.primaryKey)?.notNull, `${t.name} primary key`);
     }
   });
+
+  it('gives the same canonical times as plain date arithmetic, on the fast path and off it', () => {
+    const reference = (y: number, mo: number, d: number, h: number, mi: number, sec: number, frac: string, offset: number) => {
+      const date = new Date(0);
+      date.setUTCFullYear(y, mo - 1, d);
+      date.setUTCHours(h, mi - offset, sec, 0);
+      const f = frac.replace(/0+$/, '');
+      return `${date.toISOString().slice(0, 19)}${f ? '.' + f : ''}Z`;
+    };
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    for (let i = 0; i < 5000; i++) {
+      const [y, mo, d, h, mi, sec] = [1 + rand(3000), 1 + rand(12), 1 + rand(28), rand(24), rand(60), rand(60)];
+      const frac = rand(3) === 0 ? '' : String(rand(10 ** 9)).padStart(1 + rand(9), '0');
+      const offset = rand(2) === 0 ? 0 : (rand(2) ? 1 : -1) * (rand(14) * 60 + (rand(2) ? 30 : 0));
+      const zone = offset === 0 ? (rand(2) ? 'Z' : '+00:00') : `${offset < 0 ? '-' : '+'}${p2(Math.floor(Math.abs(offset) / 60))}:${p2(Math.abs(offset) % 60)}`;
+      const sep = rand(2) ? 'T' : ' ';
+      const text = `${String(y).padStart(4, '0')}-${p2(mo)}-${p2(d)}${sep}${p2(h)}:${p2(mi)}:${p2(sec)}${frac ? '.' + frac : ''}${zone}`;
+      assert.equal(canonicalTime(text), reference(y, mo, d, h, mi, sec, frac, offset), text);
+    }
+    assert.equal(canonicalTime('0001-01-01 00:00:00+00:00'), '0001-01-01T00:00:00Z');
+    assert.equal(canonicalTime('2024-02-29T12:00:00Z'), '2024-02-29T12:00:00Z');
+    assert.equal(canonicalTime('2025-08-01T10:30:00.120Z'), '2025-08-01T10:30:00.12Z');
+  });
 });

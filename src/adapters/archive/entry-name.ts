@@ -4,6 +4,10 @@ import {
 } from '../../domain/archive/archive-format';
 import { tableDef } from '../../domain/schema/aviary-schema';
 
+// NAME_MAX and PATH_MAX of Linux filesystems: a longer name could pass analysis and fail at restore.
+const MAX_SEGMENT_BYTES = 255;
+const MAX_NAME_BYTES = 4096;
+
 export type NameCheck = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -21,8 +25,12 @@ export function normaliseName(raw: string): NameCheck {
   if (/^[A-Za-z]:/.test(name)) return { ok: false, reason: 'the name starts with a drive letter' };
   name = name.replace(/\/+$/, '');
   if (name === '') return { ok: true, name };
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return { ok: false, reason: `the name is longer than ${MAX_NAME_BYTES} bytes` };
   for (const segment of name.split('/')) {
     if (segment === '') return { ok: false, reason: 'the name has an empty segment' };
+    if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
+      return { ok: false, reason: `a path segment is longer than ${MAX_SEGMENT_BYTES} bytes (no filesystem stores it)` };
+    }
     if (segment === '.') return { ok: false, reason: 'the name has a "." segment' };
     if (segment === '..') return { ok: false, reason: 'the name has a ".." segment (path traversal)' };
   }

@@ -45,6 +45,15 @@ function rawSize(block: Buffer): number | undefined {
   return text === '' ? 0 : /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
 }
 
+/** node-tar's decoder throws on numbers (GNU base-256 sizes, times, ids) beyond 2^53: that is the archive's fault. */
+function decodeHeader(block: Buffer, at: number): Header {
+  try {
+    return new Header(block, 0);
+  } catch (error) {
+    throw archiveInvalid(undefined, `unreadable tar header at byte ${at}: ${(error as Error).message}`);
+  }
+}
+
 const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
 
 /**
@@ -72,7 +81,7 @@ export async function walkTar(
     }
     if (block.length < BLOCK) throw archiveInvalid(undefined, `the tar stream is truncated inside a header at byte ${at}`);
     if (isZero(block)) return finish(cursor, at, entries);
-    const header = new Header(block, 0);
+    const header = decodeHeader(block, at);
     const shownName = header.path || undefined;
     if (!header.cksumValid) {
       throw entries === 0 && metaChain === 0

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { RestoreBackup } from '../../application/use-cases/restore-backup.use-case';
+import { checkRestoreRequest } from '../../application/use-cases/restore/restore-request';
 import { ValidateArchive } from '../../application/use-cases/validate-archive.use-case';
 import { bootService } from '../../boot';
 import { CliCommand, listFlag, parseArgs } from './command';
@@ -13,7 +14,7 @@ import { progressPrinter } from './progress';
  */
 export const restoreCommand: CliCommand = {
   name: 'restore',
-  usage: 'restore FILE [--users ID,…] [--no-database] [--no-files] [--force] [--no-safety-backup] [--yes]',
+  usage: 'restore FILE [--users ID,…] [--no-database] [--no-files] [--force] [--no-safety-backup] [--allow-no-admin] [--yes]',
   summary: 'replace the current data with a backup archive',
   async run(args, io) {
     const { flags, positional } = parseArgs(args, ['users']);
@@ -27,17 +28,34 @@ export const restoreCommand: CliCommand = {
       io.stderr.write(`cannot read ${file}\n`);
       return 2;
     }
+    const request = {
+      overwriteDatabase: !flags.has('no-database'),
+      overwriteFiles: !flags.has('no-files'),
+      userIds: listFlag(flags.get('users')).map((u) => u.toLowerCase()),
+    };
+    try {
+      checkRestoreRequest(request);
+    } catch (error) {
+      io.stderr.write(`${(error as Error).message}\n`);
+      return 2;
+    }
     const service = await bootService({ env: io.env, background: false });
     try {
       const open = async () => createReadStream(file);
-      const analysis = await service.container.get(ValidateArchive).execute({ source: await open(), sizeBytes: size });
+      const selected = request.userIds.length > 0 ? new Set(request.userIds) : null;
+      const analysis = await service.container.get(ValidateArchive).execute({ source: await open(), sizeBytes: size, restore: { ...request, selected } });
       io.stdout.write(`${file}: ${analysis.valid ? 'valid' : 'INVALID'} — Aviary ${analysis.aviary_version}, ${analysis.user_count} users, ` +
         `${analysis.api_key_count} API keys, ${analysis.document_count} documents (${analysis.total_size_bytes} bytes)\n`);
       for (const [table, counts] of Object.entries(analysis.restore_would_replace)) {
         io.stdout.write(`  ${table.padEnd(20)} now ${String(counts.current ?? '?').padStart(8)}  → from backup ${String(counts.archive).padStart(8)}\n`);
       }
+      for (const w of analysis.warnings) io.stdout.write(`warning: ${w}\n`);
       for (const e of analysis.errors) io.stderr.write(`error: ${e}\n`);
       if (!analysis.valid) return 1;
+      if (analysis.restore_plan?.leaves_no_admin && !flags.has('allow-no-admin')) {
+        io.stderr.write('not restored: it would leave no active admin; pass --allow-no-admin to restore anyway\n');
+        return 2;
+      }
       if (!flags.has('yes') && !(await confirm(io))) {
         io.stderr.write('not restored\n');
         return 2;
@@ -46,9 +64,8 @@ export const restoreCommand: CliCommand = {
       const report = await service.container.get(RestoreBackup).execute({
         open,
         sizeBytes: size,
-        overwriteDatabase: !flags.has('no-database'),
-        overwriteFiles: !flags.has('no-files'),
-        userIds: listFlag(flags.get('users')).map((u) => u.toLowerCase()),
+        ...request,
+        confirmNoAdmin: flags.has('allow-no-admin'),
         force: flags.has('force'),
         safetyBackup: !flags.has('no-safety-backup'),
         adminUserId: null,

@@ -52,7 +52,7 @@ function summary(file: string, a: BackupAnalysis): string {
     const relation = v.comparison === 'unknown' ? 'compatibility unknown' : `${v.comparison} than ${v.service}`.replace('same than', 'same as');
     out.push(`  Aviary ${a.aviary_version || '?'} (${relation}), exported ${a.export_timestamp || '?'} from ${a.database_type || '?'}`);
   }
-  if (a.version.requires_force) out.push('  Restore requires force: the archive comes from a newer Aviary');
+  if (a.version.requires_force) out.push('  Restore requires --force: the archive comes from a newer Aviary and holds data this service would drop');
   out.push(`  Users ${a.user_count}, API keys ${a.api_key_count}, documents ${a.document_count} (${n(a.total_size_bytes)} bytes)`);
   const tables = Object.entries(a.tables).map(([t, c]) => `${t} ${c}`).join(', ');
   if (tables) out.push(`  Tables: ${tables}`);

@@ -20,7 +20,12 @@ export interface AppConfig {
     readonly apiKey?: string;
     readonly jwtSecret?: string;
     readonly sessionHours: number;
+    /** Failed logins per client IP per window (LOGIN_MAX_FAILURES). */
     readonly maxFailedLogins: number;
+    /** Failed logins per account per window, from any IP; also failed attempts on one stored API key. */
+    readonly maxFailedLoginsPerAccount: number;
+    /** Failed API-key attempts per client IP per window. */
+    readonly maxFailedApiKeys: number;
     readonly failedLoginWindowMinutes: number;
   };
   readonly rmapiConfigPath: string;
@@ -115,6 +120,8 @@ const CoreEnv = z.object({
   JWT_SECRET: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   SESSION_HOURS: integer(24, 1, 24 * 365),
   LOGIN_MAX_FAILURES: integer(10, 1, 10_000),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(30, 1, 100_000),
+  API_KEY_MAX_FAILURES: integer(20, 1, 100_000),
   LOGIN_WINDOW_MINUTES: integer(15, 1, 24 * 60),
   RMAPI_CONFIG_PATH: optionalText,
   PDF_DIR: optionalText,
@@ -179,6 +186,8 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
       jwtSecret: core.JWT_SECRET,
       sessionHours: core.SESSION_HOURS,
       maxFailedLogins: core.LOGIN_MAX_FAILURES,
+      maxFailedLoginsPerAccount: core.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailedApiKeys: core.API_KEY_MAX_FAILURES,
       failedLoginWindowMinutes: core.LOGIN_WINDOW_MINUTES,
     },
     rmapiConfigPath: absolute(core.RMAPI_CONFIG_PATH ?? join(homedir(), '.config', 'rmapi', 'rmapi.conf')),

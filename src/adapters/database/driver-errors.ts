@@ -1,4 +1,5 @@
 import { ConflictError, DomainError, UnavailableError } from '../../domain/errors';
+import { describeDriverFacts, driverFacts, type DriverFacts } from '../system/safe-error-text';
 
 /** Where the database is and what to check, for messages an operator can act on. */
 export interface ErrorTarget {
@@ -11,30 +12,50 @@ const UNREACHABLE = new Set([
   'EPIPE', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_NOTADB',
   '57P01', '57P02', '57P03', '3D000', '28P01', '28000', '08001', '08006',
 ]);
+// Fixed phrases of connection failures; only the matched phrase is repeated, never the message.
+const CONNECTION_TROUBLE = /connection (timeout|terminated)|self[- ]signed|certificate|does not support SSL/i;
+const REFUSED_VALUE = new Set(['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_TOOBIG']);
 
-/** Driver error → domain error: unreachable → UnavailableError, unique/reference violation → ConflictError. */
+/**
+ * Driver error → domain error, and nothing of the driver's message survives: knex writes the
+ * statement with its bound values into it (password hashes, pairing tokens), PostgreSQL quotes the
+ * offending value. Only codes, condition names, tables, columns and constraints are kept.
+ * Unreachable → UnavailableError; unique / reference violation → ConflictError; a refused value →
+ * integrity `invalid_value`; anything else → internal `database_error`.
+ */
 export function translateDriverError(error: unknown, where: ErrorTarget, context?: string): unknown {
   if (error instanceof DomainError || !(error instanceof Error)) return error;
-  const { code, message } = error as Error & { code?: string };
+  const facts: DriverFacts = driverFacts(error) ?? nodeFacts(error);
+  const code = facts.code;
+  const said = describeDriverFacts(facts);
   const prefix = context ? `${context}: ` : '';
-  if (
-    (code && UNREACHABLE.has(code)) ||
-    error.name === 'KnexTimeoutError' ||
-    /connection (timeout|terminated)|self[- ]signed|certificate|does not support SSL/i.test(message)
-  ) {
+  const trouble = CONNECTION_TROUBLE.exec(error.message)?.[0];
+  if ((code && UNREACHABLE.has(code)) || error.name === 'KnexTimeoutError' || trouble) {
     return new UnavailableError(
       'database_unavailable',
-      `Cannot use the database (${where.target}): ${message}. ${where.hint}`,
+      `Cannot use the database (${where.target}): ${trouble && !code ? trouble : said}. ${where.hint}`,
       { cause: code ?? error.name },
     );
   }
-  if (code === '23505' || /UNIQUE constraint failed/.test(message)) {
-    return new ConflictError('duplicate_row', `${prefix}a row with the same unique value exists (${message})`);
+  if (code === '23505' || facts.reason === 'UNIQUE constraint failed' || facts.reason === 'PRIMARY KEY constraint failed') {
+    return new ConflictError('duplicate_row', `${prefix}a row with the same unique value exists (${said})`);
   }
-  if (code === '23503' || /FOREIGN KEY constraint failed/.test(message)) {
-    return new ConflictError('reference_violation', `${prefix}a referenced row is missing or still referenced (${message})`);
+  if (code === '23503' || facts.reason === 'FOREIGN KEY constraint failed') {
+    return new ConflictError('reference_violation', `${prefix}a referenced row is missing or still referenced (${said})`);
   }
-  return error;
+  if ((code && /^2[23]/.test(code)) || (code && REFUSED_VALUE.has(code))) {
+    return new DomainError('integrity', 'invalid_value', `${prefix}the database refused a value (${said})`);
+  }
+  return new DomainError('internal', 'database_error', `${prefix}database error (${said})`);
+}
+
+/** Socket and file errors of the connection: their code and the failing call, no message. */
+function nodeFacts(error: Error): DriverFacts {
+  const { code, syscall } = error as Error & { code?: unknown; syscall?: unknown };
+  return {
+    code: typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined,
+    reason: typeof syscall === 'string' && /^\w{1,40}$/.test(syscall) ? syscall : error.name,
+  };
 }
 
 /** Awaits `work`, translating a driver error. */

@@ -27,6 +27,7 @@ interface JobRow {
   started_at: number | string | null;
   completed_at: number | string | null;
   expires_at: number | string | null;
+  verified_at: number | string | null;
   created_at: number | string;
 }
 
@@ -54,6 +55,7 @@ function toJob(row: JobRow): BackupJob {
     startedAt: time(row.started_at),
     completedAt: time(row.completed_at),
     expiresAt: time(row.expires_at),
+    verifiedAt: time(row.verified_at ?? null),
     createdAt: new Date(Number(row.created_at)),
   };
 }
@@ -135,6 +137,7 @@ export class KnexBackupJobStore implements BackupJobStore {
             storage_key: c.storageKey, filename: c.filename, file_size: c.fileSize,
             warnings: JSON.stringify(c.warnings), completed_at: Date.now(),
             expires_at: c.expiresAt ? c.expiresAt.getTime() : null, heartbeat_at: Date.now(),
+            verified_at: c.verifiedAt ? c.verifiedAt.getTime() : null,
           }),
       );
       return changed === 1;

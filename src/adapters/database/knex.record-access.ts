@@ -8,8 +8,8 @@ import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 import { decodeRow, encodeRow, normaliseRow } from './value-codec';
 
-/** Rows per keyset page when streaming a table. */
-export const STREAM_BATCH_SIZE = 1000;
+/** Rows per keyset page when streaming a table (a page of the widest table is a few MB). */
+export const STREAM_BATCH_SIZE = 2000;
 
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
@@ -35,20 +35,28 @@ export class KnexRecordAccess implements RecordWriter {
     return Number((row as { n: unknown }).n);
   }
 
-  /** Keyset pagination on the primary key: each page is one query, nothing else is held. */
+  /**
+   * Keyset pagination on the primary key: each page is one query, and at most two pages are held.
+   * The next page is asked for as soon as a page arrives, so the database reads it while this
+   * process decodes and the consumer writes the current one.
+   */
   async *stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row> {
     const def = definition(table);
     const key = this.keyExpression(def);
     const columns = def.columns.map((c) => c.name);
-    let after: unknown;
-    for (;;) {
+    const fetch = (after: unknown): Promise<Record<string, unknown>[]> => {
       const query = this.filtered(def, filter).select(columns).orderByRaw(key).limit(STREAM_BATCH_SIZE);
       if (after !== undefined) query.whereRaw(`${key} > ?`, [after as Knex.Value]);
-      const page = (await guarded(this.engine, () => query, `read ${table}`)) as Record<string, unknown>[];
+      const page = guarded(this.engine, () => query, `read ${table}`) as Promise<Record<string, unknown>[]>;
+      page.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
+      return page;
+    };
+    let next: Promise<Record<string, unknown>[]> | null = fetch(undefined);
+    while (next) {
+      const page: Record<string, unknown>[] = await next;
       this.stats.streamBatches += 1;
+      next = page.length < STREAM_BATCH_SIZE ? null : fetch(page[page.length - 1][def.primaryKey]);
       for (const raw of page) yield decodeRow(def, raw);
-      if (page.length < STREAM_BATCH_SIZE) return;
-      after = page[page.length - 1][def.primaryKey];
     }
   }
 

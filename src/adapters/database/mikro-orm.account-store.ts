@@ -1,16 +1,17 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Knex } from '@mikro-orm/knex';
 import type {
-  AccountStore, ApiKeyRecord, LoginAttempt, NewApiKey, NewUser, UserAccount,
+  AccountStore, ApiKeyRecord, LoginAttempt, NewApiKey, NewSession, NewUser, SessionRecord, UserAccount,
 } from '../../application/ports/account-store.port';
 import type { Row, TableDef } from '../../domain/schema/column';
-import { apiKeys, loginAttempts, systemSettings, users } from '../../domain/schema/aviary-schema';
+import { apiKeys, loginAttempts, systemSettings, userSessions, users } from '../../domain/schema/aviary-schema';
 import { isUuid } from '../../domain/schema/values';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 import { decodeRow, encodeRow, encodeValue, normaliseRow } from './value-codec';
 
 const col = (table: TableDef, name: string) => table.columns.find((c) => c.name === name)!;
+const REVOKED = 'aviary_revoked_sessions';
 
 /** The accounts port on the knex of the MikroORM instance, every value through the shared codec. */
 export class MikroOrmAccountStore implements AccountStore {
@@ -52,9 +53,19 @@ export class MikroOrmAccountStore implements AccountStore {
     await this.run(() => this.knex(users.name).where('id', userId).update({ last_login: now, updated_at: now }));
   }
 
-  async findApiKeysByPrefix(prefix: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.run(() => this.knex(apiKeys.name).where('key_prefix', prefix).orderBy('id'));
+  async findApiKeysByPrefix(...prefixes: string[]): Promise<ApiKeyRecord[]> {
+    const rows = await this.run(() => this.knex(apiKeys.name).whereIn('key_prefix', prefixes).orderBy('id'));
     return rows.map((raw: Record<string, unknown>) => toApiKey(decodeRow(apiKeys, raw)));
+  }
+
+  async findTaggedApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.run(() => this.knex(apiKeys.name).whereRaw("substr(key_prefix, 1, 7) <> 'aviary_'").orderBy('id'));
+    return rows.map((raw: Record<string, unknown>) => toApiKey(decodeRow(apiKeys, raw)));
+  }
+
+  async setApiKeyPrefix(id: string, prefix: string): Promise<void> {
+    if (!isUuid(id)) return;
+    await this.run(() => this.knex(apiKeys.name).where('id', id.toLowerCase()).update({ key_prefix: prefix }));
   }
 
   async createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
@@ -84,15 +95,65 @@ export class MikroOrmAccountStore implements AccountStore {
     });
   }
 
-  async countFailedAttempts(ipAddress: string, since: Date): Promise<number> {
-    const sqlite = this.engine.dialect === 'sqlite';
-    const query = this.knex(loginAttempts.name)
-      .count({ n: '*' })
-      .where({ ip_address: ipAddress, success: encodeValue(col(loginAttempts, 'success'), false, this.engine.dialect) })
-      // SQLite keeps times as text with varying fraction digits: compare them as times, not strings.
-      .whereRaw(sqlite ? 'julianday(attempted_at) >= julianday(?)' : 'attempted_at >= ?', [since.toISOString()]);
-    const [row] = await this.run(() => query);
-    return Number((row as { n: unknown }).n);
+  async createSession(session: NewSession): Promise<void> {
+    await this.insert(userSessions, {
+      id: session.id,
+      user_id: session.userId,
+      token_hash: session.tokenHash,
+      expires_at: session.expiresAt.toISOString(),
+      user_agent: session.userAgent,
+      ip_address: session.ipAddress.slice(0, 45),
+    });
+  }
+
+  async findSession(id: string): Promise<SessionRecord | null> {
+    if (!isUuid(id)) return null;
+    const sessionId = id.toLowerCase();
+    const raw = await this.run(() => this.knex(userSessions.name).where('id', sessionId).first());
+    if (!raw) return null;
+    const row = decodeRow(userSessions, raw as Record<string, unknown>);
+    const revoked = await this.run(() => this.knex(REVOKED).where('session_id', sessionId).first('session_id'));
+    return {
+      id: String(row.id),
+      userId: String(row.user_id),
+      tokenHash: String(row.token_hash ?? ''),
+      expiresAt: String(row.expires_at),
+      lastUsed: row.last_used === null ? null : String(row.last_used),
+      revoked: Boolean(revoked),
+    };
+  }
+
+  async touchSession(id: string): Promise<void> {
+    if (!isUuid(id)) return;
+    const now = this.time(userSessions, 'last_used');
+    await this.run(() => this.knex(userSessions.name).where('id', id.toLowerCase()).update({ last_used: now }));
+  }
+
+  /** The revocation first: a crash between the two statements leaves the session refused, not alive. */
+  async revokeSession(id: string, expiresAt: Date): Promise<void> {
+    if (!isUuid(id)) return;
+    const sessionId = id.toLowerCase();
+    const now = Date.now();
+    await this.run(() => this.knex(REVOKED).insert({ session_id: sessionId, expires_at: expiresAt.getTime() }).onConflict('session_id').ignore());
+    await this.run(() => this.knex(userSessions.name).where('id', sessionId).delete());
+    // Past its expiry a token is refused anyway: the revocation can go.
+    await this.run(() => this.knex(REVOKED).where('expires_at', '<', now).delete());
+  }
+
+  async updatePassword(userId: string, passwordHash: string, keepSessionId?: string): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    const id = userId.toLowerCase();
+    const now = this.time(users, 'updated_at');
+    const changed = await this.run(() => this.knex(users.name).where('id', id).update({ password: passwordHash, updated_at: now }));
+    if (Number(changed) === 0) return false;
+    const others = (await this.run(() =>
+      this.knex(userSessions.name).where('user_id', id).whereNot('id', keepSessionId && isUuid(keepSessionId) ? keepSessionId.toLowerCase() : '').select('id', 'expires_at'),
+    )) as { id: string; expires_at: unknown }[];
+    for (const session of others) {
+      const expires = decodeRow(userSessions, { ...session, user_id: id, token_hash: '-' } as Record<string, unknown>).expires_at;
+      await this.revokeSession(String(session.id), new Date(Date.parse(String(expires)) || Date.now() + 86_400_000));
+    }
+    return true;
   }
 
   async getSetting(key: string): Promise<string | null> {

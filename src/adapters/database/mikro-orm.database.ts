@@ -11,6 +11,7 @@ import { MikroOrmAccountStore } from './mikro-orm.account-store';
 import { MikroOrmRecordStore } from './mikro-orm.record-store';
 import { KnexBackupJobStore } from './knex.backup-job-store';
 import { KnexLockStore } from './knex.lock-store';
+import { KnexAttemptCounterStore } from './knex.attempt-counter-store';
 import { KnexMigrationRunStore } from './knex.migration-run-store';
 import { KnexHousekeepingStore } from './knex.housekeeping-store';
 import { KnexRestoreUploadStore } from './knex.restore-upload-store';
@@ -51,6 +52,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
   readonly accounts: MikroOrmAccountStore;
   readonly jobs: KnexBackupJobStore;
   readonly locks: KnexLockStore;
+  readonly attempts: KnexAttemptCounterStore;
   readonly migrationRuns: KnexMigrationRunStore;
   readonly uploads: KnexRestoreUploadStore;
   readonly housekeeping: KnexHousekeepingStore;
@@ -69,6 +71,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.accounts = new MikroOrmAccountStore(this.knex, engine);
     this.jobs = new KnexBackupJobStore(this.knex, engine);
     this.locks = new KnexLockStore(this.knex, engine);
+    this.attempts = new KnexAttemptCounterStore(this.knex, engine);
     this.migrationRuns = new KnexMigrationRunStore(this.knex, engine);
     this.uploads = new KnexRestoreUploadStore(this.knex, engine);
     this.housekeeping = new KnexHousekeepingStore(this.knex, engine);

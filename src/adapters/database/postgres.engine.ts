@@ -77,6 +77,8 @@ export function postgresEngine(options: PostgresOptions): Engine {
       dbName,
       pool: { min: 0, max: 10 },
       driverOptions: {
+        // knex would otherwise write bound values (hashes, tokens) into every query error.
+        compileSqlOnError: false,
         connection: {
           ssl: sslOption(sslmode),
           types: new ServiceTypeParsers(),

@@ -37,6 +37,7 @@ export function sqliteEngine(options: SqliteOptions): Engine {
       client: 'sqlite3',
       connection: { filename: file },
       useNullAsDefault: true,
+      compileSqlOnError: false,
       pool: { min: 0, max: READERS, afterCreate: withPragmas(READER) },
     }));
   return {
@@ -49,7 +50,8 @@ export function sqliteEngine(options: SqliteOptions): Engine {
     ormOptions: () => ({
       driver: SqliteDriver,
       dbName: file,
-      driverOptions: { pool: { min: 1, max: 1, afterCreate: withPragmas(WRITER) } },
+      // knex would otherwise write bound values (hashes, tokens) into every query error.
+      driverOptions: { compileSqlOnError: false, pool: { min: 1, max: 1, afterCreate: withPragmas(WRITER) } },
     }),
     async prepare() {
       try {

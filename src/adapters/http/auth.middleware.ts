@@ -23,7 +23,11 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** Resolves the caller from the auth cookie, a Bearer token or X-API-Key. */
+export function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Resolves the caller from the auth cookie, a Bearer token or X-API-Key (may throw a rate_limited error). */
 export async function identify(req: Request, auth: Authenticator): Promise<UserAccount | null> {
   const cookie = readCookie(req, AUTH_COOKIE);
   if (cookie) {
@@ -32,11 +36,11 @@ export async function identify(req: Request, auth: Authenticator): Promise<UserA
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
   if (bearer) {
-    const user = looksLikeJwt(bearer) ? await auth.fromToken(bearer) : await auth.fromApiKey(bearer);
+    const user = looksLikeJwt(bearer) ? await auth.fromToken(bearer) : await auth.fromApiKey(bearer, clientIp(req));
     if (user) return user;
   }
   const apiKey = req.header('x-api-key')?.trim();
-  if (apiKey) return auth.fromApiKey(apiKey);
+  if (apiKey) return auth.fromApiKey(apiKey, clientIp(req));
   return null;
 }
 

@@ -27,5 +27,7 @@ export function presentBackupJob(job: BackupJob) {
     trigger: job.trigger,
     tables: job.options.tables,
     warnings: job.warnings.map((w) => withoutServerPaths(w)),
+    verified: job.verifiedAt !== null,
+    verified_at: iso(job.verifiedAt),
   };
 }

@@ -5,7 +5,7 @@ import type { AccountStore } from '../../application/ports/account-store.port';
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
 import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
-import type { BackupJob } from '../../domain/backup-job';
+import { assertKnownTables, type BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
@@ -51,6 +51,8 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {
       const userIds = csv(req.query.user_ids);
+      const tables = csv(req.query.tables);
+      assertKnownTables(tables);
       const bad = userIds.filter((id) => !isUuid(id));
       if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
       const unknown: string[] = [];
@@ -63,7 +65,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
           includeFiles: flag(req.query.include_files, true),
           includeConfigs: flag(req.query.include_configs, true),
           userIds: userIds.map((id) => id.toLowerCase()),
-          tables: csv(req.query.tables),
+          tables,
         },
       });
       deps.wake();

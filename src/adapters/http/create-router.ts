@@ -4,7 +4,8 @@ import type { BlobStore } from '../../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../application/ports/database.port';
 import type { Logger } from '../../application/ports/system.port';
 import { requireAdmin, requireMultiUser } from './auth.middleware';
-import { authRouter } from './auth.router';
+import { authRouter, profileRouter } from './auth.router';
+import { csrfGuard } from './csrf.guard';
 import { errorMapper, notFoundHandler } from './error-mapper';
 import { systemRouter } from './system.router';
 
@@ -32,8 +33,10 @@ export function createApiRouter(deps: HttpDeps): Router {
   router.use(system.root);
 
   const api = Router();
+  api.use(csrfGuard({ multipartPaths: [/^\/admin\/restore\/upload\/?$/, /^\/admin\/backup\/analyze\/?$/] }));
   api.use(express.json({ limit: '1mb' }));
   api.use(system.api);
+  api.use('/profile', profileRouter(deps.authenticator));
   api.use('/auth', authRouter(deps.authenticator, { secureCookies: deps.secureCookies, sessionHours: deps.sessionHours }));
 
   const admin = Router();

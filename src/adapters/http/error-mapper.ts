@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../../application/ports/system.port';
 import { ErrorCategory, isDomainError } from '../../domain/errors';
+import { safeErrorText, stackFrames } from '../system/safe-error-text';
 import { aviaryErrorType, operationOf } from './aviary-error-types';
 import { withoutServerPaths } from './server-paths';
 
@@ -38,7 +39,7 @@ function bodyParserError(err: unknown): { status: number; type: string } | null 
 export function errorMapper(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     if (res.headersSent) {
-      logger.warn('error after response started; closing connection', { path: req.path, error: String(err?.message ?? err) });
+      logger.warn('error after response started; closing connection', { path: req.path, error: safeErrorText(err) });
       res.destroy();
       return;
     }
@@ -59,7 +60,8 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
       res.status(parser.status).json(errorBody(res, 'invalid', tooLarge ? 'payload_too_large' : 'invalid_request', message));
       return;
     }
-    logger.error('unexpected error', { path: req.path, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    // Not ours: its message may quote data (a driver's bound values, parsed input); say what and where.
+    logger.error('unexpected error', { path: req.path, error: safeErrorText(err), at: stackFrames(err) });
     res.status(500).json(errorBody(res, 'internal', 'internal_error', 'Internal server error'));
   };
 }

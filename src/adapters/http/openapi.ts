@@ -12,6 +12,7 @@ const ROUTES: Route[] = [
   ['post', '/api/auth/login', 'Log in; sets the auth_token cookie'],
   ['post', '/api/auth/logout', 'Log out'],
   ['get', '/api/auth/check', 'Who is calling'],
+  ['put', '/api/profile/password', 'Change your password ({current_password, new_password}); other sessions end'],
   ['get', '/api/admin/status', 'Counts for the admin panel', true],
   ['post', '/api/admin/backup-job', 'Queue a backup (include_files, include_configs, user_ids, tables)', true],
   ['get', '/api/admin/backup-jobs', 'Backups, newest first', true],

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { RestoreFromUpload } from '../../application/use-cases/restore-from-upload.use-case';
 import type { RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
+import { checkRestoreRequest } from '../../application/use-cases/restore/restore-request';
 import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
@@ -65,8 +66,11 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
         overwriteDatabase: flag(body, 'overwrite_database', true),
         force: flag(body, 'force', false),
         safetyBackup: flag(body, 'safety_backup', true),
+        confirmNoAdmin: flag(body, 'confirm_no_admin', false),
       };
       const isAsync = flag(body, 'async', false) || req.query.async === 'true';
+      // A bad request is a 400 before the upload is looked up.
+      checkRestoreRequest({ ...options, userIds: userIds as string[] });
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,

@@ -1,4 +1,5 @@
 import type { Logger } from '../../application/ports/system.port';
+import { safeErrorText } from './safe-error-text';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -10,7 +11,7 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_FIELD.test(k)) out[k] = '[redacted]';
-    else if (v instanceof Error) out[k] = v.message;
+    else if (v instanceof Error) out[k] = safeErrorText(v);
     else out[k] = v;
   }
   return out;

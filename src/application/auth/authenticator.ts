@@ -1,12 +1,16 @@
-import { apiKeyLookupPrefixes } from '../../domain/api-key';
-import { DomainError } from '../../domain/errors';
-import type { AccountStore, ApiKeyRecord, UserAccount } from '../ports/account-store.port';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { AuthenticationError, DomainError, InvalidInputError } from '../../domain/errors';
+import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { Clock, PasswordHasher } from '../ports/system.port';
 import type { TokenService } from '../ports/token-service.port';
+import type { ApiKeyAuthenticator } from './api-key-authenticator';
+import type { AttemptLimiter, LimitRule } from './attempt-limiter';
 
 export interface LoginPolicy {
-  readonly maxFailedLogins: number;
-  readonly failedLoginWindowMinutes: number;
+  /** Failed logins per client IP per window. */
+  readonly perIp: LimitRule;
+  /** Failed logins per account (or per unknown login name) per window, whatever the IP. */
+  readonly perAccount: LimitRule;
 }
 
 export interface LoginInput {
@@ -27,66 +31,119 @@ export class LoginError extends DomainError {
 
 // Compared against when the user does not exist, so both paths cost one bcrypt verification.
 const DUMMY_HASH = '$2b$10$z4wRfpP0A7/7CXRAFZkHPe72icv6H.g0TStTjD21GmUMUDjV77ISi';
+/** Aviary's minimum for a new password. */
+const MIN_PASSWORD_CHARS = 8;
+/** last_used is written at most this often per session (not on every request). */
+const TOUCH_EVERY_MS = 60_000;
 
-/** Password logins, session tokens and API keys: who is calling, or null. */
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** Password logins, sessions and API keys: who is calling, or null. */
 export class Authenticator {
   constructor(
     private readonly accounts: AccountStore,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
     private readonly clock: Clock,
+    private readonly limiter: AttemptLimiter,
     private readonly policy: LoginPolicy,
+    private readonly apiKeys: ApiKeyAuthenticator,
   ) {}
 
-  /** Every attempt is recorded; too many failures from one IP lock that IP out for the window. */
+  /**
+   * Every attempt is written to login_attempts. A slot is reserved per IP and per account before
+   * the password is compared, so concurrent attempts never exceed the limits; a success gives its
+   * slots back, a failure keeps them. Over a limit: too_many_attempts, even for the right password.
+   */
   async login(input: LoginInput): Promise<{ token: string; user: UserAccount }> {
     if (!input.username || !input.password) throw new LoginError('invalid_request');
-    const since = new Date(this.clock.now().getTime() - this.policy.failedLoginWindowMinutes * 60_000);
-    const failures = await this.accounts.countFailedAttempts(input.ipAddress, since);
-    if (failures >= this.policy.maxFailedLogins) {
-      await this.record(input, false);
-      throw new LoginError('too_many_attempts');
-    }
+    const ipSlot = await this.limiter.reserve(this.policy.perIp, input.ipAddress);
+    if (!ipSlot) return this.refuse(input, 'too_many_attempts');
     const user = await this.accounts.findUserByLogin(input.username);
+    const account = user ? `user:${user.id}` : `name:${sha256(input.username.toLowerCase()).toString('hex').slice(0, 40)}`;
+    const accountSlot = await this.limiter.reserve(this.policy.perAccount, account);
+    if (!accountSlot) {
+      await ipSlot.release();
+      return this.refuse(input, 'too_many_attempts');
+    }
     const ok = await this.hasher.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      await this.record(input, false);
-      throw new LoginError('invalid_credentials');
-    }
-    if (!user.isActive) {
-      await this.record(input, false);
-      throw new LoginError('account_disabled');
-    }
+    if (!user || !ok) return this.refuse(input, 'invalid_credentials');
+    if (!user.isActive) return this.refuse(input, 'account_disabled');
+    await Promise.all([ipSlot.release(), accountSlot.release()]);
     await this.record(input, true);
     await this.accounts.recordLogin(user.id);
-    return { token: this.tokens.sign({ userId: user.id }), user };
+    const sessionId = randomUUID();
+    const { token, expiresAt } = this.tokens.sign({ userId: user.id, sessionId });
+    await this.accounts.createSession({
+      id: sessionId,
+      userId: user.id,
+      tokenHash: sha256(token).toString('hex'),
+      expiresAt,
+      userAgent: input.userAgent,
+      ipAddress: input.ipAddress,
+    });
+    return { token, user };
   }
 
-  /** The user behind a session token, if it is valid and the user still exists and is active. */
+  /** Ends the token's session for good (a restore cannot bring it back). Unknown tokens: nothing to do. */
+  async logout(token: string): Promise<void> {
+    const claims = this.tokens.verify(token);
+    if (claims) await this.accounts.revokeSession(claims.sessionId, claims.expiresAt);
+  }
+
+  /**
+   * The user behind a session token: signature, `exp` and session id valid, its `user_sessions` row
+   * present, unexpired, not revoked and holding this token's hash, and the user still active.
+   */
   async fromToken(token: string): Promise<UserAccount | null> {
     const claims = this.tokens.verify(token);
     if (!claims) return null;
+    const session = await this.accounts.findSession(claims.sessionId);
+    if (!session || session.revoked || session.userId !== claims.userId) return null;
+    const now = this.clock.now().getTime();
+    if (!(Date.parse(session.expiresAt) > now)) return null;
+    const stored = Buffer.from(session.tokenHash, 'hex');
+    const presented = sha256(token);
+    if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) return null;
     const user = await this.accounts.findUserById(claims.userId);
-    return user && user.isActive ? user : null;
+    if (!user || !user.isActive) return null;
+    if (!session.lastUsed || now - Date.parse(session.lastUsed) > TOUCH_EVERY_MS) await this.accounts.touchSession(session.id);
+    return user;
   }
 
-  /** The user behind an API key, if the key is active, unexpired and its owner active. */
-  async fromApiKey(key: string): Promise<UserAccount | null> {
-    // Any length: a migrated single-user API_KEY may be short (it is stored under a tag, SPEC §7).
-    if (key.length === 0) return null;
-    const candidates: ApiKeyRecord[] = [];
-    for (const prefix of apiKeyLookupPrefixes(key)) candidates.push(...(await this.accounts.findApiKeysByPrefix(prefix)));
-    const now = this.clock.now().getTime();
-    for (const candidate of candidates) {
-      if (!candidate.isActive) continue;
-      if (candidate.expiresAt && Date.parse(candidate.expiresAt) <= now) continue;
-      if (!(await this.hasher.verify(key, candidate.keyHash))) continue;
-      const user = await this.accounts.findUserById(candidate.userId);
-      if (!user || !user.isActive) return null;
-      await this.accounts.touchApiKey(candidate.id);
-      return user;
+  /**
+   * Aviary's `PUT /api/profile/password`: the current password is checked (counted against the
+   * account's attempt limit like a login), the new one needs 8 characters, and every other session
+   * of the user ends. The session making the change stays signed in.
+   */
+  async changePassword(input: { userId: string; sessionId?: string; currentPassword: string; newPassword: string }): Promise<void> {
+    if ([...input.newPassword].length < MIN_PASSWORD_CHARS) {
+      throw new InvalidInputError('password_too_short', `The new password needs at least ${MIN_PASSWORD_CHARS} characters`);
     }
-    return null;
+    const user = await this.accounts.findUserById(input.userId);
+    if (!user) throw new AuthenticationError();
+    const slot = await this.limiter.reserve(this.policy.perAccount, `user:${user.id}`);
+    if (!slot) throw new DomainError('rate_limited', 'too_many_attempts', 'Too many wrong passwords for this account; wait a few minutes and try again');
+    if (!(await this.hasher.verify(input.currentPassword, user.passwordHash))) {
+      throw new DomainError('unauthenticated', 'current_password_incorrect', 'Current password is incorrect');
+    }
+    await slot.release();
+    await this.accounts.updatePassword(user.id, await this.hasher.hash(input.newPassword), input.sessionId);
+  }
+
+  /** The session a token belongs to, when the token is valid. */
+  sessionOf(token: string): string | undefined {
+    return this.tokens.verify(token)?.sessionId;
+  }
+
+  /** The owner of an API key (see ApiKeyAuthenticator); throws a rate_limited error when limited. */
+  fromApiKey(key: string, ipAddress: string): Promise<UserAccount | null> {
+    return this.apiKeys.authenticate(key, ipAddress);
+  }
+
+  private async refuse(input: LoginInput, kind: 'too_many_attempts' | 'invalid_credentials' | 'account_disabled'): Promise<never> {
+    await this.record(input, false);
+    throw new LoginError(kind);
   }
 
   private record(input: LoginInput, success: boolean): Promise<void> {

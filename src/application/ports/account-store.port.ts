@@ -41,6 +41,27 @@ export interface LoginAttempt {
   readonly userAgent: string;
 }
 
+export interface NewSession {
+  readonly id: string;
+  readonly userId: string;
+  /** sha256 (hex) of the session token: the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly expiresAt: Date;
+  readonly userAgent: string;
+  /** At most 45 characters (the column's size). */
+  readonly ipAddress: string;
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly tokenHash: string;
+  readonly expiresAt: string;
+  readonly lastUsed: string | null;
+  /** Logged out: true even when a restore brought the row back. */
+  readonly revoked: boolean;
+}
+
 export interface AccountStore {
   countUsers(): Promise<number>;
   findUserById(id: string): Promise<UserAccount | null>;
@@ -49,12 +70,25 @@ export interface AccountStore {
   /** Creates the user and seeds nothing else; returns it with its new id. */
   createUser(user: NewUser): Promise<UserAccount>;
   recordLogin(userId: string): Promise<void>;
-  findApiKeysByPrefix(prefix: string): Promise<ApiKeyRecord[]>;
+  /** Keys stored under any of these `key_prefix` values, in one query. */
+  findApiKeysByPrefix(...prefixes: string[]): Promise<ApiKeyRecord[]>;
+  /** Keys not stored under the first characters of an `aviary_` key (tagged keys, old and new tags). */
+  findTaggedApiKeys(): Promise<ApiKeyRecord[]>;
+  setApiKeyPrefix(id: string, prefix: string): Promise<void>;
   createApiKey(key: NewApiKey): Promise<ApiKeyRecord>;
   touchApiKey(id: string): Promise<void>;
   recordLoginAttempt(attempt: LoginAttempt): Promise<void>;
-  /** Failed attempts from this IP since the given time. */
-  countFailedAttempts(ipAddress: string, since: Date): Promise<number>;
+  /** A `user_sessions` row, as Aviary's admin panel counts them. */
+  createSession(session: NewSession): Promise<void>;
+  findSession(id: string): Promise<SessionRecord | null>;
+  touchSession(id: string): Promise<void>;
+  /** Deletes the session row and remembers the id until `expiresAt`, so no restore can revive it. */
+  revokeSession(id: string, expiresAt: Date): Promise<void>;
+  /**
+   * Sets the user's password hash and ends every other session of the user for good (revoked, as
+   * by a logout), keeping `keepSessionId` when given. False when the user does not exist.
+   */
+  updatePassword(userId: string, passwordHash: string, keepSessionId?: string): Promise<boolean>;
   /** Key/value from system_settings, or null. */
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string, description?: string): Promise<void>;

@@ -44,6 +44,15 @@ export interface ArchiveLimits {
   readonly maxCompressionRatio: number;
   readonly ratioGraceBytes: number;
   readonly maxMetadataBytes: number;
+  /** A legacy `filesystem/configs/{userId}/rmapi.conf` (a few hundred bytes in practice); read whole. */
+  readonly maxPairingBytes: number;
+  /** checksums.sha256: one line per entry. */
+  readonly maxChecksumsBytes: number;
+  /**
+   * Decompressed ÷ compressed bytes of one entry, checked once it has produced `ratioGraceBytes`:
+   * the whole-archive ratio alone lets incompressible data first pay for a bomb after it.
+   */
+  readonly maxEntryCompressionRatio: number;
   /** Largest single JSON row (one object of a table file), in characters. */
   readonly maxJsonValueBytes: number;
 }
@@ -55,6 +64,9 @@ export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = {
   maxCompressionRatio: 200,
   ratioGraceBytes: 8 * 1024 ** 2,
   maxMetadataBytes: 1024 ** 2,
+  maxPairingBytes: 1024 ** 2,
+  maxChecksumsBytes: 64 * 1024 ** 2,
+  maxEntryCompressionRatio: 200,
   maxJsonValueBytes: 8 * 1024 ** 2,
 };
 

@@ -19,6 +19,8 @@ export interface JobCompletion {
   readonly fileSize: number;
   readonly warnings: readonly string[];
   readonly expiresAt: Date | null;
+  /** When the stored archive was re-read and every checksum matched. */
+  readonly verifiedAt: Date | null;
 }
 
 /** The backup job queue, shared by every service process using the database. */

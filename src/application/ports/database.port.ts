@@ -1,4 +1,5 @@
 import type { AccountStore } from './account-store.port';
+import type { AttemptCounterStore } from './attempt-counter-store.port';
 import type { BackupJobStore } from './backup-job-store.port';
 import type { HousekeepingStore } from './housekeeping-store.port';
 import type { LockStore } from './lock-store.port';
@@ -14,6 +15,8 @@ export interface DatabaseBackend {
   /** The service's own tables (never exported). */
   readonly jobs: BackupJobStore;
   readonly locks: LockStore;
+  /** Login and API-key attempt counters, shared by every process on this database. */
+  readonly attempts: AttemptCounterStore;
   readonly migrationRuns: MigrationRunStore;
   readonly uploads: RestoreUploadStore;
   /** Time-based removals in Aviary's tables (admin cleanup). */

@@ -11,5 +11,6 @@ export const TOKENS = {
   BlobStore: Symbol.for('aviary.BlobStore'),
   Registry: Symbol.for('aviary.PluginRegistry'),
   Authenticator: Symbol.for('aviary.Authenticator'),
+  ApiKeyTagger: Symbol.for('aviary.ApiKeyTagger'),
   EnsureFirstAdmin: Symbol.for('aviary.EnsureFirstAdmin'),
 } as const;

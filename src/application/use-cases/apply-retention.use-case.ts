@@ -10,7 +10,8 @@ export interface RetentionSettings {
 /**
  * Enforces BACKUP_RETENTION_COUNT and expiry (`expires_at`, set from BACKUP_RETENTION_DAYS):
  * the archive is deleted first, then its job, so a listed backup always has its file.
- * Safety backups taken before a restore count like any other.
+ * Safety backups taken before a restore count like any other. The newest verified backup is
+ * always kept, even past the count or its expiry.
  */
 export class ApplyRetention {
   constructor(
@@ -24,10 +25,13 @@ export class ApplyRetention {
   async execute(): Promise<{ deleted: string[] }> {
     const now = this.clock.now().getTime();
     const completed = (await this.jobs.list()).filter((j) => j.status === 'completed');
+    // The newest backup known to read back intact survives every rule: retention must never leave only unverified ones.
+    const lastGood = completed.find((j) => j.verifiedAt !== null);
     const doomed = completed.filter(
       (job, index) =>
-        (job.expiresAt !== null && job.expiresAt.getTime() <= now) ||
-        (this.settings.keepCount > 0 && index >= this.settings.keepCount),
+        job !== lastGood &&
+        ((job.expiresAt !== null && job.expiresAt.getTime() <= now) ||
+          (this.settings.keepCount > 0 && index >= this.settings.keepCount)),
     );
     for (const job of doomed) {
       if (job.storageKey) await this.blobs.delete(job.storageKey);

@@ -3,7 +3,7 @@ import {
 } from '../../domain/archive/archive-format';
 import { MissingDocuments, missingDocumentsWarning } from '../../domain/archive/missing-documents';
 import { byteLength, tableJsonChunks } from '../../domain/archive/table-json';
-import type { BackupOptions, BackupPhase } from '../../domain/backup-job';
+import { assertKnownTables, type BackupOptions, type BackupPhase } from '../../domain/backup-job';
 import { InvalidInputError, isDomainError } from '../../domain/errors';
 import { AVIARY_TABLES, AviaryTableName } from '../../domain/schema/aviary-schema';
 import type { Row, TableDef } from '../../domain/schema/column';
@@ -175,10 +175,7 @@ export class CreateBackup {
 
   private selectedTables(names: readonly string[]): TableDef[] {
     if (names.length === 0) return [...AVIARY_TABLES];
-    const unknown = names.filter((n) => !AVIARY_TABLES.some((t) => t.name === n));
-    if (unknown.length > 0) {
-      throw new InvalidInputError('invalid_tables', `Unknown table(s): ${unknown.join(', ')} (known: ${AVIARY_TABLES.map((t) => t.name).join(', ')})`);
-    }
+    assertKnownTables(names);
     return AVIARY_TABLES.filter((t) => names.includes(t.name));
   }
 

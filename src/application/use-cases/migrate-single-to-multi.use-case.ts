@@ -1,4 +1,6 @@
-import { apiKeyLookupPrefixes, apiKeyStoredPrefix } from '../../domain/api-key';
+import { isAviaryFormatKey, oldApiKeyTag } from '../../domain/api-key';
+import { apiKeyLookupPrefixes, storedApiKeyPrefix } from '../auth/api-key-prefixes';
+import type { ApiKeyTagger } from '../ports/api-key-tagger.port';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors';
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.port';
@@ -28,6 +30,8 @@ export interface MigrateSingleToMultiDeps {
   readonly accounts: AccountStore;
   readonly pairing: PairingFileSource;
   readonly hasher: PasswordHasher;
+  /** Keyed lookup tags of keys stored without their first characters. */
+  readonly tagger: ApiKeyTagger;
   readonly runs: MigrationRunStore;
   /** Runs take the global backup/restore lease: one migration, backup or restore at a time. */
   readonly locks: LockStore;
@@ -72,7 +76,7 @@ export class MigrateSingleToMulti {
       warnings.push(`The pairing file (RMAPI_CONFIG_PATH) cannot be read (${describe(error)})`);
     }
     const willApply = present && !(admin?.rmapiPaired ?? false);
-    const apiKey = !this.deps.apiKey ? 'not-configured' : (await this.apiKeyPresent(this.deps.apiKey)) ? 'already-present' : 'will-create';
+    const apiKey = !this.deps.apiKey ? 'not-configured' : (await this.apiKeyPresent(this.deps.apiKey, false)) ? 'already-present' : 'will-create';
     return {
       pending: moving.length > 0 || willApply || apiKey === 'will-create',
       targetUser: admin && { id: admin.id, username: admin.username },
@@ -141,24 +145,39 @@ export class MigrateSingleToMulti {
   private async migrateApiKey(admin: UserAccount): Promise<ApiKeyOutcome> {
     const key = this.deps.apiKey;
     if (!key) return 'not-configured';
-    if (await this.apiKeyPresent(key)) return 'already-present';
+    if (await this.apiKeyPresent(key, true)) return 'already-present';
     await this.deps.accounts.createApiKey({
       userId: admin.id,
       name: MIGRATED_API_KEY_NAME,
       keyHash: await this.deps.hasher.hash(key),
-      keyPrefix: apiKeyStoredPrefix(key),
+      keyPrefix: storedApiKeyPrefix(key, this.deps.tagger),
     });
     return 'created';
   }
 
-  private async apiKeyPresent(key: string): Promise<boolean> {
-    for (const prefix of apiKeyLookupPrefixes(key)) {
-      for (const candidate of await this.deps.accounts.findApiKeysByPrefix(prefix)) {
-        if (await this.deps.hasher.verify(key, candidate.keyHash)) return true;
+  /**
+   * Whether a stored key verifies against API_KEY, wherever it is filed: under the current tag or
+   * prefix, under the 16-bit tag of earlier versions, or under a tag made with another installation's
+   * secret (a database moved here). Such a row is re-filed under the current tag when `refile` is
+   * set, so requests find it. Runs at start with the operator's own key: these bcrypt calls are not
+   * a caller's guesses.
+   */
+  private async apiKeyPresent(key: string, refile: boolean): Promise<boolean> {
+    const { accounts, hasher, tagger } = this.deps;
+    const current = storedApiKeyPrefix(key, tagger);
+    const direct = await accounts.findApiKeysByPrefix(...apiKeyLookupPrefixes(key, tagger), oldApiKeyTag(key));
+    const seen = new Set(direct.map((k) => k.id));
+    const elsewhere = (await accounts.findTaggedApiKeys()).filter((k) => !seen.has(k.id));
+    for (const candidate of [...direct, ...elsewhere]) {
+      if (!(await hasher.verify(key, candidate.keyHash))) continue;
+      if (refile && !isAviaryFormatKey(candidate.keyPrefix) && candidate.keyPrefix !== current) {
+        await accounts.setApiKeyPrefix(candidate.id, current);
       }
+      return true;
     }
     return false;
   }
+
 
   private async migrateDocuments(
     admin: UserAccount, report: SingleToMultiReport, lease: LeaseKeeper, onProgress?: (p: MigrationProgress) => void,

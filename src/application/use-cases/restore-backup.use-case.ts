@@ -11,6 +11,9 @@ import type { RowSpool, RowSpoolFactory } from '../ports/row-spool.port';
 import type { Clock, IdGenerator, Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
 import { restoreRoot, savePlan, stagedKey, swapBack, swapIn, SwapPlan } from './restore/file-swap';
+import { ArchiveRecheck, boundedText } from './restore/archive-recheck';
+import { archiveCarriesFiles, RestoreScope, UserSetBuilder, type UserSet } from './restore/restore-scope';
+import { checkRestoreRequest } from './restore/restore-request';
 import { restoreRows } from './restore/restore-rows';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
@@ -27,6 +30,8 @@ export interface RestoreInput {
   readonly userIds: readonly string[];
   /** Restore an archive of a newer Aviary release anyway. */
   readonly force?: boolean;
+  /** Restore even though no active admin would be left (SPEC §8: refused unless confirmed). */
+  readonly confirmNoAdmin?: boolean;
   /** Take a backup of the current state first (default on). */
   readonly safetyBackup?: boolean;
   readonly adminUserId: string | null;
@@ -69,11 +74,7 @@ export class RestoreBackup {
   constructor(private readonly d: RestoreDeps) {}
 
   async execute(input: RestoreInput): Promise<RestoreReport> {
-    if (!input.overwriteDatabase && !input.overwriteFiles) {
-      throw new InvalidInputError('nothing_to_restore', 'Choose overwrite_database, overwrite_files or both');
-    }
-    const bad = input.userIds.filter((id) => !isUuid(id));
-    if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
+    checkRestoreRequest(input);
     const restoreId = this.d.ids.uuid();
     const holder = `${this.d.processTag}:restore:${restoreId}`;
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
@@ -98,6 +99,11 @@ export class RestoreBackup {
       source: await input.open(),
       sizeBytes: input.sizeBytes,
       signal: input.signal,
+      restore: {
+        overwriteDatabase: input.overwriteDatabase,
+        overwriteFiles: input.overwriteFiles,
+        selected: input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null,
+      },
       onProgress: (p) => p.percent !== undefined && progress('validating', 2 + Math.floor(p.percent * 0.3)),
     });
     if (!analysis.valid) {
@@ -105,8 +111,9 @@ export class RestoreBackup {
     }
     if (analysis.version.requires_force && !input.force) {
       throw new DomainError('integrity', 'backup_version_newer',
-        `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}; restore it with force to proceed`);
+        `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
     }
+    if (analysis.restore_plan?.leaves_no_admin && !input.confirmNoAdmin) throw noAdminLeft();
 
     let safetyBackupJobId: string | null = null;
     if (input.safetyBackup !== false) {
@@ -189,90 +196,92 @@ export class RestoreBackup {
   /** Second pass: rows to the spool, documents to staging keys, legacy pairings collected. */
   private async readArchive(restoreId: string, input: RestoreInput, spool: RowSpool, warnings: string[]) {
     const selected = input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null;
-    const archiveUsers = new Set<string>();
+    const request = { overwriteDatabase: input.overwriteDatabase, overwriteFiles: input.overwriteFiles, selected };
+    const archiveUsers = new UserSetBuilder();
+    const current = await this.currentUsers();
     const targets: string[] = [];
+    const documentOwners = new Set<string>();
     const pairings = new Map<string, string>();
     let metadata: Record<string, unknown> = {};
-    const wantsUser = (id: string) => !selected || selected.has(id);
-    // Files-only restores keep the current accounts: documents of users who do not exist here would be orphans.
-    const existing = input.overwriteDatabase ? null : new Set(await this.currentUsers());
+    let documentsSeen = 0;
+    // Documents follow the tables: the scope is settled once the first document arrives.
+    let scope: RestoreScope | undefined;
+    const scopeNow = () => (scope ??= new RestoreScope(request, { users: archiveUsers, hasFiles: true }, current));
     // The bytes are checked again as they are restored: the archive must not change between passes.
-    const digests = new Map<string, string>();
-    let manifest: string | undefined;
+    const recheck = new ArchiveRecheck();
+    const limits = this.d.reader.limits;
 
     await this.d.reader.read(await input.open(), async (entry: ArchiveEntry) => {
-      if (entry.kind === 'metadata') metadata = JSON.parse(await text(entry.body));
+      if (entry.kind === 'metadata') metadata = JSON.parse(await boundedText(entry, limits.maxMetadataBytes));
       else if (entry.kind === 'table' && entry.table) {
         const def = AVIARY_TABLES.find((t) => t.name === entry.table)!;
         if (selected && !def.userColumn) return;
-        spool.open(def.name);
+        // A users table without rows replaces nobody (SPEC §8): it is opened only by its first row.
+        if (def.name !== 'users') spool.open(def.name);
         for await (const raw of this.d.reader.rows(entry)) {
           const row = normalise(def.name, raw);
-          if (def.name === 'users') archiveUsers.add(String(row.id));
-          if (def.userColumn && !wantsUser(String(row[def.userColumn]))) continue;
+          if (def.name === 'users') {
+            if (archiveUsers.ids.size === 0) spool.open(def.name);
+            archiveUsers.add(row);
+          }
+          if (def.userColumn && selected && !selected.has(String(row[def.userColumn]))) continue;
           if (input.overwriteDatabase) await spool.append(def.name, row);
         }
-      } else if (entry.kind === 'document' && input.overwriteFiles && entry.userId && entry.relativePath) {
+      } else if (entry.kind === 'document' && entry.userId && entry.relativePath) {
+        documentsSeen++;
         const userId = entry.userId.toLowerCase();
-        if (!isUuid(userId) || !archiveUsers.has(userId) || !wantsUser(userId)) return;
-        if (existing && !existing.has(userId)) {
-          warnings.push(`${entry.name}: user ${userId} does not exist here and the database is not restored; file skipped`);
+        if (!isUuid(userId) || !input.overwriteFiles) return;
+        if (!scopeNow().acceptsDocument(userId)) {
+          const reason = scopeNow().skipReason(userId);
+          if (reason) warnings.push(`${entry.name}: ${reason}; file skipped`);
           return;
         }
         const target = StorageKeys.userDocument(userId, entry.relativePath);
         await this.d.blobs.put(stagedKey(restoreId, target), entry.body, { size: entry.size, signal: input.signal });
         targets.push(target);
+        documentOwners.add(userId);
       } else if (entry.kind === 'legacy-config' && entry.userId) {
-        pairings.set(entry.userId.toLowerCase(), await text(entry.body));
+        pairings.set(entry.userId.toLowerCase(), await boundedText(entry, limits.maxPairingBytes));
       } else if (entry.kind === 'checksums') {
-        manifest = await text(entry.body);
+        await recheck.readManifest(entry.body);
       }
-    }, { signal: input.signal, onWarning: (w) => warnings.push(w), onEntryRead: (e) => digests.set(e.name, e.sha256) });
-    for (const line of manifest?.split('\n') ?? []) {
-      const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-      if (m && digests.has(m[2]) && digests.get(m[2]) !== m[1]) {
-        throw new DomainError('integrity', 'archive_changed', `${m[2]} changed since the archive was validated; nothing was restored`);
-      }
-    }
+    }, { signal: input.signal, onWarning: (w) => warnings.push(w), onEntryRead: (e) => recheck.entryRead(e.name, e.sha256) });
 
     if (selected) {
-      const missing = [...selected].filter((id) => !archiveUsers.has(id));
+      const missing = [...selected].filter((id) => !archiveUsers.ids.has(id));
       if (missing.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${missing.join(', ')}`);
     }
-    // A backup made without files never wipes files.
-    const hasFiles = metadata.include_files !== false && (targets.length > 0 || Number(metadata.total_documents ?? 0) > 0);
+    const hasFiles = archiveCarriesFiles(metadata.include_files, metadata.total_documents, documentsSeen);
+    scope = new RestoreScope(request, { users: archiveUsers, hasFiles }, current);
+    if (scope.leavesNoAdmin && !input.confirmNoAdmin) throw noAdminLeft();
     if (metadata.include_configs === false) await this.keepCurrentPairings(pairings);
-    const finalUsers = !input.overwriteDatabase ? existing! : !selected ? archiveUsers : new Set([...(await this.currentUsers()), ...archiveUsers]);
-    return { archiveUsers, targets, pairings, hasFiles, finalUsers, selected };
+    return { targets, pairings, finalUsers: scope.finalUsers, scope, documentOwners };
   }
 
-  /** Which current files are replaced or removed, and which staged files go where. */
+  /** Which current files are replaced or removed (as the scope says), and which staged files go where. */
   private async planFiles(
     restoreId: string,
     markerId: string,
-    input: RestoreInput,
-    staged: { archiveUsers: Set<string>; targets: string[]; hasFiles: boolean; finalUsers: ReadonlySet<string>; selected: Set<string> | null },
+    _input: RestoreInput,
+    staged: { targets: string[]; scope: RestoreScope; documentOwners: ReadonlySet<string> },
   ): Promise<SwapPlan> {
     const setAside: string[] = [];
-    if (input.overwriteFiles && staged.hasFiles) {
-      for await (const blob of listAll(this.d.blobs, 'users/')) {
-        const [, userId, area] = blob.key.split('/');
-        if (area !== 'pdfs') continue;
-        const restoredUser = (staged.selected ? staged.selected.has(userId) : staged.archiveUsers.has(userId)) && staged.finalUsers.has(userId);
-        // Whole document folders are replaced; a full restore also drops files of users who are gone.
-        const orphan = !staged.selected && !staged.finalUsers.has(userId);
-        if (restoredUser || orphan) setAside.push(blob.key);
-      }
+    for await (const blob of listAll(this.d.blobs, 'users/')) {
+      const [, userId, area] = blob.key.split('/');
+      if (area !== 'pdfs') continue;
+      if (staged.scope.folderAction(userId, staged.documentOwners) !== 'keep') setAside.push(blob.key);
     }
     const existing = new Set(setAside);
-    return { runId: restoreId, markerId, setAside, place: staged.targets.map((target) => ({ target, existedBefore: existing.has(target) })) };
+    // A document staged before the scope was settled (an archive listing documents before users.json) may no longer belong.
+    const placed = staged.targets.filter((t) => staged.scope.acceptsDocument(t.split('/')[1]));
+    return { runId: restoreId, markerId, setAside, place: placed.map((target) => ({ target, existedBefore: existing.has(target) })) };
   }
 
-  private async currentUsers(): Promise<string[]> {
+  private async currentUsers(): Promise<UserSet> {
     return this.d.db.records.readSnapshot(async (r) => {
-      const ids: string[] = [];
-      for await (const u of r.stream('users')) ids.push(String(u.id));
-      return ids;
+      const users = new UserSetBuilder();
+      for await (const u of r.stream('users')) users.add(u);
+      return users;
     });
   }
 
@@ -295,10 +304,9 @@ function normalise(table: string, raw: Record<string, unknown>): Row {
   return row;
 }
 
-async function text(body: ByteStream): Promise<string> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of body) parts.push(chunk);
-  return new TextDecoder().decode(Buffer.concat(parts));
+function noAdminLeft(): DomainError {
+  return new ConflictError('restore_leaves_no_admin',
+    'This restore would leave no active admin, so nobody could use the admin API afterwards; confirm it (confirm_no_admin) to restore anyway');
 }
 
 function messageOf(error: unknown): string {

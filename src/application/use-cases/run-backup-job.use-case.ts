@@ -1,11 +1,12 @@
 import { backupFilename } from '../../domain/archive/archive-format';
 import { BackupJob, progressPercent } from '../../domain/backup-job';
-import { isDomainError } from '../../domain/errors';
+import { DomainError, isDomainError } from '../../domain/errors';
 import { StorageKeys } from '../../domain/storage-key';
 import type { BackupJobStore } from '../ports/backup-job-store.port';
 import type { BlobStore } from '../ports/blob-store.port';
 import type { Clock, Logger } from '../ports/system.port';
 import type { BackupProgress, CreateBackup } from './create-backup.use-case';
+import type { ValidateArchive } from './validate-archive.use-case';
 
 export interface RetentionPolicy {
   /** Days a finished backup is kept; undefined keeps it until the count limit removes it. */
@@ -31,6 +32,8 @@ export class RunBackupJob {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly policy: RetentionPolicy,
+    /** Re-reads the stored archive (without a database: it only checks the archive itself). */
+    private readonly validate: ValidateArchive,
   ) {}
 
   async execute(job: BackupJob, workerId: string, signal?: AbortSignal): Promise<BackupJob | null> {
@@ -61,11 +64,13 @@ export class RunBackupJob {
       });
       const stored = await this.blobs.stat(tempKey);
       if (!stored) throw new Error('the finished archive disappeared from storage before it could be named');
+      await this.verify(job.id, tempKey, signal);
+      const verifiedAt = this.clock.now();
       const { filename, key } = await this.finalName();
       await this.blobs.move(tempKey, key);
       const now = this.clock.now();
       const expiresAt = this.policy.retentionDays ? new Date(now.getTime() + this.policy.retentionDays * 86_400_000) : null;
-      const ok = await this.jobs.complete(job.id, workerId, { storageKey: key, filename, fileSize: stored.size, warnings: result.warnings, expiresAt });
+      const ok = await this.jobs.complete(job.id, workerId, { storageKey: key, filename, fileSize: stored.size, warnings: result.warnings, expiresAt, verifiedAt });
       if (!ok) {
         await this.blobs.delete(key);
         throw new Error('the job was taken over or cancelled while it ran');
@@ -81,6 +86,20 @@ export class RunBackupJob {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /**
+   * Reads the stored archive back as a restore would, checking every entry against its checksum.
+   * A backup that cannot be restored must never be reported as completed (nor count for retention).
+   */
+  private async verify(jobId: string, key: string, signal?: AbortSignal): Promise<void> {
+    const analysis = await this.validate.execute({ source: await this.blobs.get(key, { signal }), signal });
+    const problems = [...analysis.errors];
+    if (!analysis.checksums.present) problems.push('checksums.sha256 is missing');
+    if (problems.length === 0) return;
+    this.logger.error('backup verification failed: the stored archive does not read back intact', { job_id: jobId, problems: problems.slice(0, 5) });
+    throw new DomainError('integrity', 'backup_verification_failed',
+      `Backup verification failed, the archive was discarded: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`);
   }
 
   /** UTC name of now; `_2`, `_3`… when taken (two jobs finishing in the same second). */

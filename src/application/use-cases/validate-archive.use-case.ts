@@ -4,6 +4,7 @@ import type { ArchiveReader, ArchiveReadSummary } from '../ports/archive-reader.
 import type { ByteStream } from '../ports/blob-store.port';
 import type { RecordStore } from '../ports/record-store.port';
 import type { Clock } from '../ports/system.port';
+import { archiveCarriesFiles, FULL_RESTORE, RestoreScope, UserSetBuilder, type ScopeRequest, type UserSet } from './restore/restore-scope';
 import type { BackupAnalysis, ValidateProgress } from './validate-archive/backup-analysis';
 import { ArchiveInspection } from './validate-archive/inspection';
 import { aviaryTimestamp } from './validate-archive/metadata-check';
@@ -17,6 +18,8 @@ export interface ValidateArchiveInput {
   readonly sizeBytes?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ValidateProgress) => void;
+  /** The restore the analysis describes (what it replaces, admin changes); a full restore by default. */
+  readonly restore?: ScopeRequest;
 }
 
 /**
@@ -52,11 +55,14 @@ export class ValidateArchive {
       if (!isDomainError(error) || error.category !== 'integrity') throw error;
       findings.errors.unshift(error.message);
     }
-    const restorable = summary ? inspection.finish() : { files: 0, bytes: 0, legacyUsed: [] };
+    const current = await this.currentState(findings.warn.bind(findings));
+    const restorable = summary ? inspection.finish(current?.users.ids ?? null) : { files: 0, bytes: 0, legacyUsed: [] };
     const m = inspection.metadata;
-    const verdict = compareVersion(m?.aviary_version ?? '', AVIARY_SCHEMA_VERSION);
+    const { unknownTablesWithRows, unknownColumnsWithValues } = inspection.facts;
+    const verdict = compareVersion(m?.aviary_version ?? '', AVIARY_SCHEMA_VERSION, [...unknownTablesWithRows, ...unknownColumnsWithValues]);
     if (m && verdict.warning) findings.warn(verdict.warning);
-    const current = await this.currentCounts(findings.warn.bind(findings));
+    const plan = summary && current ? this.plan(inspection, current.users, input.restore ?? FULL_RESTORE) : null;
+    for (const w of plan?.warnings ?? []) findings.warn(w, 'restore scope');
     findings.close();
 
     const counts = inspection.facts.rowCounts;
@@ -77,7 +83,8 @@ export class ValidateArchive {
       tables: Object.fromEntries(AVIARY_TABLE_NAMES.filter((t) => t in counts).map((t) => [t, counts[t]])),
       checksums: { present: inspection.checksums.present, verified: inspection.checksums.verified, mismatches: [...inspection.checksums.mismatches] },
       version: { archive: m?.aviary_version ?? '', service: AVIARY_SCHEMA_VERSION, comparison: verdict.comparison, requires_force: verdict.requiresForce },
-      restore_would_replace: Object.fromEntries(AVIARY_TABLE_NAMES.map((t) => [t, { current: current?.[t] ?? null, archive: counts[t] ?? 0 }])),
+      restore_would_replace: Object.fromEntries(AVIARY_TABLE_NAMES.map((t) => [t, { current: current?.counts[t] ?? null, archive: counts[t] ?? 0 }])),
+      restore_plan: plan?.summary ?? null,
       legacy_configs_used: restorable.legacyUsed,
       entries: summary?.entries ?? inspection.entriesSeen,
       compressed_bytes: summary?.compressedBytes ?? seen.compressedBytes,
@@ -86,13 +93,36 @@ export class ValidateArchive {
     };
   }
 
-  private async currentCounts(warn: (message: string) => void): Promise<Record<string, number> | null> {
+  /** What the restore would change for users, admins and document folders (SPEC §8). */
+  private plan(inspection: ArchiveInspection, current: UserSet, request: ScopeRequest) {
+    const owners = inspection.files.documentOwners();
+    const archive = {
+      users: inspection.facts.users,
+      hasFiles: archiveCarriesFiles(inspection.includeFiles, inspection.metadata?.total_documents, inspection.files.documentFiles),
+    };
+    const scope = new RestoreScope(request, archive, current);
+    const { removed, added } = scope.adminChanges();
+    return {
+      warnings: scope.warnings(owners),
+      summary: {
+        replaces_users: scope.replacesUsersTable,
+        leaves_no_admin: scope.leavesNoAdmin,
+        admins_removed: removed.map(([id, a]) => ({ id, username: a.username })),
+        admins_added: added.map(([id, a]) => ({ id, username: a.username })),
+        users_whose_files_are_removed: [...current.ids].filter((id) => scope.folderAction(id, owners) === 'remove'),
+      },
+    };
+  }
+
+  private async currentState(warn: (message: string) => void): Promise<{ counts: Record<string, number>; users: UserSet } | null> {
     if (!this.records) return null;
     try {
       return await this.records.readSnapshot(async (reader) => {
-        const out: Record<string, number> = {};
-        for (const table of AVIARY_TABLE_NAMES) out[table] = await reader.count(table);
-        return out;
+        const counts: Record<string, number> = {};
+        for (const table of AVIARY_TABLE_NAMES) counts[table] = await reader.count(table);
+        const users = new UserSetBuilder();
+        for await (const row of reader.stream('users')) users.add(row);
+        return { counts, users };
       });
     } catch (error) {
       warn(`The current database could not be counted: ${(error as Error).message}`);

@@ -83,8 +83,4 @@ export function backupFilename(at: Date, attempt = 0): string {
   return `aviary_backup_${stamp}${attempt > 0 ? `_${attempt + 1}` : ''}.tar.gz`;
 }
 
-/** One line of checksums.sha256, in `sha256sum` format (two spaces, then the name). */
-export function checksumLine(sha256: string, name: string): string {
-  // sha256sum escapes names containing a newline or backslash; ours are refused earlier.
-  return `${sha256}  ${name}\n`;
-}
+export { checksumLine } from './checksum-line';

@@ -3,6 +3,9 @@ import { ArchiveValue, ColumnDef } from './column';
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|z|[+-]\d{2}:?\d{2}|[+-]\d{2})?$/;
 
+/** Already canonical: UTC `Z`, no trailing zero in the fraction, a day that exists in every month. */
+const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{0,8}[1-9])?Z$/;
+
 /** Go's zero time, which Aviary writes for an unset non-pointer time. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -33,6 +36,8 @@ export function zeroValue(col: ColumnDef): ArchiveValue {
  * (up to nanoseconds, trailing zeros dropped). Returns null when the text is not a time.
  */
 export function canonicalTime(text: string): string | null {
+  // Most values are already canonical (this service writes them so): skip the date arithmetic.
+  if (CANONICAL.test(text)) return text;
   const m = RFC3339.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
@@ -44,14 +49,20 @@ export function canonicalTime(text: string): string | null {
   }
   if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  date.setUTCHours(Number(h), Number(mi) - offsetMinutes, Number(s), 0);
-  if (Number.isNaN(date.getTime())) return null;
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  const base =
-    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
-    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+  const year = Number(y);
+  let ms: number;
+  if (year >= 100) ms = Date.UTC(year, Number(mo) - 1, Number(d), Number(h), Number(mi) - offsetMinutes, Number(s));
+  else {
+    // Date.UTC reads years 0–99 as 1900–1999, and Go's zero time is year 1.
+    const date = new Date(0);
+    date.setUTCFullYear(year, Number(mo) - 1, Number(d));
+    date.setUTCHours(Number(h), Number(mi) - offsetMinutes, Number(s), 0);
+    ms = date.getTime();
+  }
+  if (Number.isNaN(ms)) return null;
+  const iso = new Date(ms).toISOString();
+  const base = iso.startsWith('+') || iso.startsWith('-') ? null : iso.slice(0, 19);
+  if (base === null) return null;
   const fraction = frac.replace(/0+$/, '');
   return `${base}${fraction ? '.' + fraction : ''}Z`;
 }

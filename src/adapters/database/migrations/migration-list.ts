@@ -2,6 +2,8 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { AviarySchemaMigration } from './0001-aviary-schema.migration';
 import { ServiceTablesMigration } from './0002-service-tables.migration';
 import { RestoreUploadProgressMigration } from './0003-restore-upload-progress.migration';
+import { BackupVerifiedMigration } from './0004-backup-verified.migration';
+import { AuthAttemptsAndRevocationsMigration } from './0005-auth-attempts-and-revocations.migration';
 
 /** Bookkeeping table of applied migrations (kept apart from Aviary's own tables). */
 export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
@@ -14,4 +16,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0001-aviary-schema', class: AviarySchemaMigration },
   { name: '0002-service-tables', class: ServiceTablesMigration },
   { name: '0003-restore-upload-progress', class: RestoreUploadProgressMigration },
+  { name: '0004-backup-verified', class: BackupVerifiedMigration },
+  { name: '0005-auth-attempts-and-revocations', class: AuthAttemptsAndRevocationsMigration },
 ];

@@ -27,12 +27,27 @@ export interface BackupAnalysis {
   version: { archive: string; service: string; comparison: VersionComparison; requires_force: boolean };
   /** Per table: rows now in the database (null when it could not be counted) and rows in the archive. */
   restore_would_replace: Record<string, { current: number | null; archive: number }>;
+  /**
+   * What the restore described (a full one unless the caller said otherwise) does to users and
+   * files; null when the current database is unknown or the archive could not be read.
+   */
+  restore_plan: RestorePlanSummary | null;
   /** Users with a legacy `filesystem/configs/{userId}/rmapi.conf` that restore will use. */
   legacy_configs_used: string[];
   entries: number;
   compressed_bytes: number;
   uncompressed_bytes: number;
   analyzed_at: string;
+}
+
+export interface RestorePlanSummary {
+  /** The archive's users table replaces the current one. */
+  replaces_users: boolean;
+  /** Refused unless confirmed (`confirm_no_admin`). */
+  leaves_no_admin: boolean;
+  admins_removed: { id: string; username: string }[];
+  admins_added: { id: string; username: string }[];
+  users_whose_files_are_removed: string[];
 }
 
 export interface ValidateProgress {

@@ -1,8 +1,7 @@
 import { CHECKSUMS_ENTRY } from '../../../domain/archive/archive-format';
+import { parseChecksumLine } from '../../../domain/archive/checksum-line';
 import type { ArchiveEntryKind } from '../../ports/archive-reader.port';
 import type { Findings } from './findings';
-
-const LINE = /^([0-9a-fA-F]{64}) [ *](.+)$/;
 
 interface Pending {
   readonly sha256: string;
@@ -52,17 +51,17 @@ export class ChecksumCheck {
         return;
       }
       if (line.trim() === '') continue;
-      const m = LINE.exec(line);
-      if (!m) {
-        this.findings.error(`${CHECKSUMS_ENTRY} line ${n} is not "<sha256>  <name>"`, CHECKSUMS_ENTRY);
+      const parsed = parseChecksumLine(line);
+      if (!parsed) {
+        this.findings.error(`${CHECKSUMS_ENTRY} line ${n} is not "<sha256>  <name>" (names escaped as sha256sum does)`, CHECKSUMS_ENTRY);
         continue;
       }
-      const [, hex, name] = m;
+      const { sha256, name } = parsed;
       const read = this.unmatched.get(name);
       if (read) {
         this.unmatched.delete(name);
-        this.compare(name, hex.toLowerCase(), read.sha256);
-      } else this.listed.set(name, hex.toLowerCase());
+        this.compare(name, sha256, read.sha256);
+      } else this.listed.set(name, sha256);
     }
   }
 

@@ -23,6 +23,8 @@ export class ArchiveInspection {
   readonly files = new FileTally();
   readonly checksums: ChecksumCheck;
   metadata: ArchiveMetadataRead | undefined;
+  /** Ours: false when the backup was made without files. */
+  includeFiles: boolean | undefined;
   /** Files handed over so far (the reader's own count is lost when it fails). */
   entriesSeen = 0;
   private metadataSeen = false;
@@ -49,9 +51,24 @@ export class ArchiveInspection {
       case 'legacy-config':
         return this.files.addLegacyConfig(entry.userId ?? '', entry.size);
       case 'ignored':
-        return;
+        return this.unknownTable(entry);
     }
   };
+
+  /** A table file of a newer Aviary: only whether it holds rows matters (they would be dropped). */
+  private async unknownTable(entry: ArchiveEntry): Promise<void> {
+    const m = /^database\/([^/]+)\.json$/.exec(entry.name);
+    if (!m || m[1] === 'unknown') return; // database/unknown.json is an old Aviary bug, never data
+    const decoder = new TextDecoder('latin1');
+    let head = '';
+    for await (const chunk of entry.body) {
+      head += decoder.decode(chunk, { stream: true }).replace(/\s+/g, '');
+      if (head.length >= 2) break;
+    }
+    // `null`, `[]` and an empty file hold nothing; anything else is data this service would drop.
+    const empty = head === '' || head.startsWith('n') || head.startsWith('[]') || head === '[';
+    if (!empty) this.facts.unknownTablesWithRows.add(m[1]);
+  }
 
   /**
    * Runs a content check. Problems with the content are recorded and reading goes on (every
@@ -73,17 +90,19 @@ export class ArchiveInspection {
 
   private takeMetadata(text: string): void {
     this.metadataSeen = true;
-    const { metadata, problems } = checkMetadata(text);
+    const { metadata, problems, includeFiles } = checkMetadata(text);
+    this.includeFiles = includeFiles;
     for (const p of problems) this.findings.error(p, METADATA_ENTRY);
     this.metadata = metadata;
   }
 
   /** The checks that need the whole archive; only meaningful when it was read to the end. */
-  finish(): { files: number; bytes: number; legacyUsed: string[] } {
+  /** `kept`: the current users (those a restore without a users table keeps), null when unknown. */
+  finish(kept: ReadonlySet<string> | null): { files: number; bytes: number; legacyUsed: string[] } {
     if (!this.metadataSeen) this.findings.error(`${METADATA_ENTRY} is missing: this is not an Aviary backup, or it is incomplete`);
-    checkReferences(this.facts, this.findings);
+    checkReferences(this.facts, this.findings, kept);
     this.checksums.finish();
-    const restorable = this.files.finish(this.facts, this.findings);
+    const restorable = this.files.finish(this.facts, this.findings, kept);
     this.compareWithMetadata(restorable.files);
     return restorable;
   }

@@ -1,5 +1,6 @@
 import type { ArchiveValue, TableDef } from '../../../domain/schema/column';
 import { coerceValue, isUuid } from '../../../domain/schema/values';
+import { UserSetBuilder } from '../restore/restore-scope';
 import type { Findings } from './findings';
 
 /** Where a user id was first referenced, for the error that names it. */
@@ -28,13 +29,20 @@ export class TableFacts {
   readonly rowCounts: Record<string, number> = {};
   /** Tables whose file could not be read to the end (not an array, bad JSON…): their facts are partial. */
   readonly broken = new Set<string>();
-  /** Lower-case ids of users.json. */
-  readonly userIds = new Set<string>();
+  /** Ids (lower-case) and admins of users.json. */
+  readonly users = new UserSetBuilder();
+  get userIds(): ReadonlySet<string> {
+    return this.users.ids;
+  }
   /** Users whose rmapi_config is empty (a legacy pairing file may fill it). */
   readonly usersWithoutPairing = new Set<string>();
   /** First reference to each user id, per referencing column kind. */
   readonly ownerRefs = new Map<string, Reference>();
   readonly updaterRefs = new Map<string, Reference>();
+  /** `table.column` of columns this service does not know that hold a value (not null, not ""). */
+  readonly unknownColumnsWithValues = new Set<string>();
+  /** Table files this service does not know that hold rows. */
+  readonly unknownTablesWithRows = new Set<string>();
 }
 
 /**
@@ -63,10 +71,17 @@ export async function checkTable(
         continue;
       }
       const result = coerceValue(col, row[col.name]);
-      if (result.ok) values[col.name] = result.value;
-      else findings.error(`${at}: ${result.problem} (found ${preview(row[col.name])})`, entry);
+      // PostgreSQL text cannot hold U+0000: refused here rather than at the INSERT of a restore.
+      if (result.ok && typeof result.value === 'string' && result.value.includes('\u0000')) {
+        findings.error(`${at}: ${col.name} contains a NUL character (\\u0000), which the database cannot store`, entry);
+      } else if (result.ok) values[col.name] = result.value;
+      else findings.error(`${at}: ${result.problem} (found ${preview(col.name, row[col.name])})`, entry);
     }
-    for (const key of Object.keys(row)) if (!known.has(key)) unknown.add(key);
+    for (const key of Object.keys(row)) {
+      if (known.has(key)) continue;
+      unknown.add(key);
+      if (row[key] !== null && row[key] !== '') facts.unknownColumnsWithValues.add(`${def.name}.${key}`);
+    }
     for (const u of uniqueSets) {
       const parts = u.columns.map((c) => values[c]);
       if (parts.some((p) => p === undefined || p === null)) continue;
@@ -82,7 +97,7 @@ export async function checkTable(
       if (typeof id === 'string' && !refs.has(id)) refs.set(id, { entry, row: index, column: fk.column });
     }
     if (def.name === 'users' && typeof values.id === 'string') {
-      facts.userIds.add(values.id);
+      facts.users.add(values);
       if ((values.rmapi_config ?? '') === '') facts.usersWithoutPairing.add(values.id);
     }
     index++;
@@ -93,18 +108,32 @@ export async function checkTable(
   }
 }
 
-function preview(value: unknown): string {
+// Credentials: an error names their column and shape, never their content.
+const SECRET_COLUMNS = new Set(['password', 'key_hash', 'token_hash', 'rmapi_config', 'reset_token']);
+
+function preview(column: string, value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
+  if (SECRET_COLUMNS.has(column) && value !== null && value !== undefined) {
+    const kind = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+    return `${kind} of ${text.length} characters, not shown`;
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** End-of-archive reference check: every user_id must name a user of users.json. */
-export function checkReferences(facts: TableFacts, findings: Findings): void {
+/**
+ * End-of-archive reference check: every user_id must name a user of users.json, or — when the
+ * archive carries no users (a table-selective backup), so the restore keeps the current ones — a
+ * current user. `kept` is null when the current users are unknown (no database at hand).
+ */
+export function checkReferences(facts: TableFacts, findings: Findings, kept: ReadonlySet<string> | null): void {
   if (facts.broken.has('users')) return; // users.json is already reported; every reference would be noise
+  const carriesUsers = facts.userIds.size > 0;
   for (const [id, ref] of facts.ownerRefs) {
-    if (!facts.userIds.has(id)) {
-      findings.error(`${ref.entry} row [${ref.row}]: ${ref.column} ${JSON.stringify(id)} refers to a user that is not in database/users.json`, 'dangling references');
-    }
+    if (facts.userIds.has(id)) continue;
+    const at = `${ref.entry} row [${ref.row}]: ${ref.column} ${JSON.stringify(id)}`;
+    if (carriesUsers) findings.error(`${at} refers to a user that is not in database/users.json`, 'dangling references');
+    else if (kept === null) findings.warn(`${at}: the archive has no users, so this must be a user of the database it is restored into`, 'unresolved references');
+    else if (!kept.has(id)) findings.error(`${at} refers to a user that is neither in the archive nor in this database`, 'dangling references');
   }
   // Aviary never cascades updated_by and its own restore clears it; a dangling one is not fatal.
   for (const [id, ref] of facts.updaterRefs) {

@@ -14,11 +14,13 @@ function parse(version: string): [number, number, number, string | undefined] | 
 }
 
 /**
- * Compares the archive's aviary_version with the release this service implements. Only a
- * well-formed newer version requires force; `dev`, other non-semver strings and a leading `v`
- * earn a warning, as in Aviary's UI.
+ * Compares the archive's aviary_version with the release this service implements. A well-formed
+ * newer version requires force only when restoring would drop data (`wouldDrop`: the unknown tables
+ * with rows and `table.column`s with values the archive carries); otherwise it restores with a
+ * warning, since Aviary's UI has no way to send force. `dev`, other non-semver strings and a
+ * leading `v` earn a warning, as in Aviary's UI.
  */
-export function compareVersion(archive: string, service: string): VersionVerdict {
+export function compareVersion(archive: string, service: string, wouldDrop: readonly string[] = []): VersionVerdict {
   const trimmed = archive.trim();
   if (trimmed === '' || trimmed === 'dev' || trimmed === 'unknown') {
     return { comparison: 'unknown', requiresForce: false, warning: `The backup was made by a development or unknown Aviary build (aviary_version ${JSON.stringify(archive)}); compatibility cannot be checked` };
@@ -36,8 +38,12 @@ export function compareVersion(archive: string, service: string): VersionVerdict
   const comparison: VersionComparison = order > 0 ? 'newer' : order < 0 ? 'older' : 'same';
   const notes: string[] = [];
   if (leadingV) notes.push(`aviary_version ${JSON.stringify(archive)} has a leading "v"; compared as ${trimmed.slice(1)}`);
-  if (comparison === 'newer') {
-    notes.push(`The backup was made by Aviary ${archive}, newer than ${service} which this service implements; it may hold tables or columns that will be dropped. Restore requires force`);
+  const drops = comparison === 'newer' && wouldDrop.length > 0;
+  if (drops) {
+    const listed = wouldDrop.slice(0, 10).join(', ') + (wouldDrop.length > 10 ? ', …' : '');
+    notes.push(`The backup was made by Aviary ${archive}, newer than ${service} which this service implements, and holds data this service does not know (${listed}); restoring would drop it, so a restore requires force`);
+  } else if (comparison === 'newer') {
+    notes.push(`The backup was made by Aviary ${archive}, newer than ${service} which this service implements; it holds no table or column this service does not know, so it restores without loss`);
   }
-  return { comparison, requiresForce: comparison === 'newer', ...(notes.length ? { warning: notes.join('. ') } : {}) };
+  return { comparison, requiresForce: drops, ...(notes.length ? { warning: notes.join('. ') } : {}) };
 }
