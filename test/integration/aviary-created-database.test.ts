@@ -93,7 +93,7 @@ async function assertCredentialsWork(s: Side, source: GormDatabase): Promise<voi
     const usable = source.generated.apiKeys.filter((k) => k.usable);
     assert.ok(usable.length >= 5);
     for (const key of source.generated.apiKeys) {
-      const owner = await auth.fromApiKey(key.key);
+      const owner = await auth.fromApiKey(key.key, '10.9.8.7');
       if (key.usable) assert.equal(owner?.id, key.userId, `API key ${key.id} authenticates its owner`);
       else assert.equal(owner, null, `API key ${key.id} (inactive or expired) is refused`);
     }
