@@ -3,11 +3,22 @@ import { AVIARY_TABLES } from '../../../domain/schema/aviary-schema';
 import { createTableStatements } from '../schema-ddl';
 import { dialectOf } from './dialect-of';
 
-/** The seven Aviary tables, created only where missing (the database may come from Aviary). */
+/**
+ * The seven Aviary tables, each created with its indexes only where it is missing. A table that
+ * exists was created by Aviary (GORM) and stays exactly as Aviary made it: adding an index there
+ * changes Aviary's schema and, for a unique one Aviary never enforced, can fail on its data.
+ */
 export class AviarySchemaMigration extends Migration {
-  up(): void {
+  async up(): Promise<void> {
     const dialect = dialectOf(this.driver);
+    const existing = new Set(
+      (dialect === 'sqlite'
+        ? await this.execute(`select name from sqlite_master where type = 'table'`)
+        : await this.execute(`select table_name as name from information_schema.tables where table_schema = current_schema()`)
+      ).map((row) => String(row.name)),
+    );
     for (const table of AVIARY_TABLES) {
+      if (existing.has(table.name)) continue;
       for (const statement of createTableStatements(table, dialect)) this.addSql(statement);
     }
   }
