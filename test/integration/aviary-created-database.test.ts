@@ -216,13 +216,39 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         try {
           await db.raw('DROP INDEX idx_user_folder_path');
           const row = (await db('user_folders_cache').first()) as Record<string, unknown>;
-          await db('user_folders_cache').insert({ ...row, id: '0badc0de-0000-4000-a000-000000000001' });
+          await db('user_folders_cache').insert({ ...row, id: 'ffffffff-0000-4000-a000-000000000001' });
         } finally {
           await db.destroy();
         }
         const t = await startTestService(s.env, { logger: silentLogger });
         await t.service.close();
         await rm(t.dataDir, { recursive: true, force: true });
+
+        // Its backup is valid (the repeat is a warning) and restores into a database whose
+        // unique index holds: the first row of each (user_id, folder_path) is kept.
+        const out = join(s.dataDir, 'duplicates.tar.gz');
+        const backup = await cli(backupCreateCommand, ['create', '--no-files', '--output', out], s.env);
+        assert.equal(backup.code, 0, backup.out);
+        let report = '';
+        assert.equal(await runVerify(out, { stdout: { write: (text: string) => (report += text) } }), 0, report);
+        assert.match(report, /1 row repeats \(user_id, folder_path\)/);
+        const empty = await emptyDatabase(engine);
+        const target = await side(empty);
+        try {
+          const restored = await cli(restoreCommand, [out, '--yes', '--no-safety-backup'], target.env);
+          assert.equal(restored.code, 0, restored.out);
+          const db = openKnex(empty.target);
+          try {
+            const rows = (await db('user_folders_cache').select('id')) as { id: string }[];
+            assert.equal(rows.length, 3, 'the repeated (user_id, folder_path) row was dropped, the others kept');
+            assert.ok(!rows.some((r) => r.id === 'ffffffff-0000-4000-a000-000000000001'), 'the first row of the key (in primary-key order) is the one kept');
+          } finally {
+            await db.destroy();
+          }
+        } finally {
+          await empty.drop();
+          await rm(target.dataDir, { recursive: true, force: true });
+        }
       } finally {
         await gorm.drop();
         await rm(s.dataDir, { recursive: true, force: true });

@@ -91,6 +91,7 @@ export const userFoldersCache: TableDef = {
   ],
   foreignKeys: [userRef],
   uniques: [['user_id', 'folder_path']],
+  repeatsDropped: true,
 };
 
 export const documents: TableDef = {

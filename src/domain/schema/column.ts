@@ -42,6 +42,12 @@ export interface TableDef {
   readonly columns: readonly ColumnDef[];
   readonly foreignKeys: readonly ForeignKeyDef[];
   readonly uniques: readonly (readonly string[])[];
+  /**
+   * The `uniques` are this service's, not Aviary's: Aviary never enforced them (its unique index
+   * may have failed to build), so archives and databases can repeat them. Such a repeat is a
+   * warning, and a restore keeps the first row of each key. Only for caches Aviary rebuilds.
+   */
+  readonly repeatsDropped?: boolean;
   /** Column that ties a row to a user, for selective backup and restore. */
   readonly userColumn?: string;
 }

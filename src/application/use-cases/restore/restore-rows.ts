@@ -41,7 +41,13 @@ export async function restoreRows(writer: RecordWriter, spool: RowSpool, plan: R
     if (selected && !def.userColumn) continue;
     let batch: Row[] = [];
     inserted[table] = 0;
+    const firstOfEach = def.repeatsDropped ? new Set<string>() : null;
     for await (const row of spool.rows(table)) {
+      if (firstOfEach) {
+        const key = JSON.stringify(def.uniques.map((u) => u.map((c) => row[c])));
+        if (firstOfEach.has(key)) continue; // repeats of a key Aviary never enforced (see the analysis warning)
+        firstOfEach.add(key);
+      }
       batch.push(adjust(table, row, plan));
       if (batch.length >= BATCH) {
         await writer.insert(table, batch);

@@ -59,8 +59,12 @@ export async function checkTable(
 ): Promise<void> {
   const known = new Set(def.columns.map((c) => c.name));
   const unknown = new Set<string>();
-  const uniqueSets = [[def.primaryKey], ...def.columns.filter((c) => c.unique).map((c) => [c.name]), ...def.uniques]
-    .map((columns) => ({ columns, seen: new Set<string>() }));
+  const enforced = [[def.primaryKey], ...def.columns.filter((c) => c.unique).map((c) => [c.name])];
+  const uniqueSets = [
+    ...enforced.map((columns) => ({ columns, seen: new Set<string>(), dropped: false })),
+    ...def.uniques.map((columns) => ({ columns, seen: new Set<string>(), dropped: def.repeatsDropped === true })),
+  ];
+  let repeats = 0;
   let index = 0;
   for await (const row of rows) {
     const at = `${entry} row [${index}]`;
@@ -86,7 +90,8 @@ export async function checkTable(
       const parts = u.columns.map((c) => values[c]);
       if (parts.some((p) => p === undefined || p === null)) continue;
       const key = parts.map(compactKey).join('\u0000');
-      if (u.seen.has(key)) {
+      if (u.seen.has(key) && u.dropped) repeats++;
+      else if (u.seen.has(key)) {
         const label = u.columns.length === 1 && u.columns[0] === def.primaryKey ? 'primary key' : 'unique key';
         findings.error(`${at}: duplicate ${label} ${u.columns.map((c, i) => `${c}=${JSON.stringify(parts[i])}`).join(', ')}`, entry);
       } else u.seen.add(key);
@@ -103,6 +108,10 @@ export async function checkTable(
     index++;
   }
   facts.rowCounts[def.name] = index;
+  if (repeats > 0) {
+    const key = def.uniques.map((u) => `(${u.join(', ')})`).join(', ');
+    findings.warn(`${entry}: ${repeats} row${repeats > 1 ? 's repeat' : ' repeats'} ${key} of an earlier row; Aviary never enforced that key, and a restore keeps the first row of each (Aviary rebuilds this cache)`);
+  }
   if (unknown.size > 0) {
     findings.warn(`${entry}: unknown column${unknown.size > 1 ? 's' : ''} ${[...unknown].slice(0, 10).map((c) => JSON.stringify(c)).join(', ')} ignored`);
   }
