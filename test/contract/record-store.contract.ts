@@ -1,3 +1,4 @@
+import { canonicalTime } from '../../src/domain/schema/values';
 /**
  * The conformance suite every database backend passes (built-in or a third party's plugin): the
  * RecordStore and AccountStore ports, schema creation and settings seeding. Run it with a setup
@@ -359,7 +360,7 @@ export function recordStoreContract(label: string, setup: () => Promise<Contract
         const expiresAt = new Date(Date.now() + 3_600_000);
         await db.accounts.createSession({ id, userId: user.id, tokenHash: 'ab'.repeat(32), expiresAt, userAgent: 'ua', ipAddress: 'f'.repeat(60) });
         const found = await db.accounts.findSession(id);
-        assert.deepEqual({ ...found, lastUsed: undefined }, { id, userId: user.id, tokenHash: 'ab'.repeat(32), expiresAt: expiresAt.toISOString(), lastUsed: undefined, revoked: false });
+        assert.deepEqual({ ...found, lastUsed: undefined }, { id, userId: user.id, tokenHash: 'ab'.repeat(32), expiresAt: canonicalTime(expiresAt.toISOString()), lastUsed: undefined, revoked: false });
         const [row] = await read('user_sessions', { column: 'id', in: [id] });
         assert.equal(String(row.ip_address).length, 45);
         await db.accounts.touchSession(id);
