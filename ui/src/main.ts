@@ -114,7 +114,11 @@ replace(
   h('div', { class: 'messages' }, errorRegion, statusRegion),
   main,
 );
-start().catch((error) => {
-  replace(main, h('h1', { tabindex: -1 }, 'The service is not answering'));
-  showError(error);
-});
+start().then(
+  // Read by the browser tests as the page's time to interactive.
+  () => performance.mark('admin-page-interactive'),
+  (error) => {
+    replace(main, h('h1', { tabindex: -1 }, 'The service is not answering'));
+    showError(error);
+  },
+);

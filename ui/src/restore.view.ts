@@ -195,7 +195,7 @@ export function restoreView(): View {
     const force = h('input', { type: 'checkbox', id: 'restore-force' });
     const users = h('select', { id: 'restore-users', multiple: true, size: Math.min(6, Math.max(2, a.users_exported.length)), testid: 'restore-user-select', 'aria-describedby': 'restore-users-hint' },
       a.users_exported.map((id) => h('option', { value: id }, id)));
-    const submit = h('button', { type: 'submit', class: 'danger' }, 'Restore…');
+    const submit = h('button', { type: 'submit', class: 'danger', testid: 'restore-submit' }, 'Restore…');
     const form = h(
       'form',
       {
