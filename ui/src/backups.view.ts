@@ -95,11 +95,11 @@ export function backupsView(): View {
   function fillRow(row: HTMLTableRowElement, job: BackupJob): void {
     row.dataset.status = job.status;
     const progress = h('progress', { max: 100, value: job.status === 'completed' ? 100 : job.progress, testid: 'backup-progress', 'aria-label': `Progress of the backup created ${formatTime(job.created_at)}` });
-    const statusCell = h('td', {}, h('span', { class: `badge ${job.status}` }, STATUS_TEXT[job.status] ?? job.status), ' ', progress, h('span', { class: 'sub' }, progressText(job)));
+    const statusCell = h('td', { 'data-label': 'Status' }, h('span', { class: `badge ${job.status}` }, STATUS_TEXT[job.status] ?? job.status), ' ', progress, h('span', { class: 'sub' }, progressText(job)));
     if (job.status === 'failed' && job.error_message) statusCell.append(h('span', { class: 'sub error-text' }, job.error_message));
     for (const w of job.warnings ?? []) statusCell.append(h('span', { class: 'sub warn-text' }, `Warning: ${w}`));
     const name = job.filename || 'backup';
-    const actions = h('td', { class: 'row-actions' });
+    const actions = h('div', { class: 'row-actions' });
     if (job.status === 'completed') {
       actions.append(h('a', { class: 'button', href: `api/admin/backup-job/${job.id}/download`, download: job.filename || true, testid: 'backup-download' }, 'Download', h('span', { class: 'visually-hidden' }, ` ${name}`)));
     }
@@ -109,11 +109,11 @@ export function backupsView(): View {
     replace(
       row,
       h('th', { scope: 'row' }, time(job.created_at), job.filename ? h('span', { class: 'sub mono' }, job.filename) : null),
-      h('td', {}, TRIGGERS[job.trigger ?? 'manual'] ?? job.trigger),
+      h('td', { 'data-label': 'Trigger' }, TRIGGERS[job.trigger ?? 'manual'] ?? job.trigger),
       statusCell,
-      h('td', {}, job.status === 'completed' ? formatBytes(job.file_size) : '–'),
-      h('td', {}, contents(job)),
-      actions,
+      h('td', { 'data-label': 'Size' }, job.status === 'completed' ? formatBytes(job.file_size) : '–'),
+      h('td', { 'data-label': 'Contents' }, contents(job)),
+      h('td', {}, actions),
     );
   }
 
@@ -220,7 +220,7 @@ export function backupsView(): View {
     h('h2', {}, 'New backup'),
     form,
     h('h2', {}, 'All backups'),
-    scroller('Backups', table),
+    scroller('Backup list', table),
     empty,
   );
   watch();

@@ -163,7 +163,7 @@ export function restoreView(): View {
       h('p', { class: a.valid ? 'verdict ok' : 'verdict bad' }, a.valid ? 'Valid: every entry was read and checked. It can be restored.' : 'Not restorable: the archive has the problems listed below.'),
       a.errors.length > 0 ? [h('h3', {}, plural(a.errors.length, 'error')), list(a.errors, 'errors')] : null,
       facts([
-        ['Written by', `Aviary ${a.aviary_version || 'unknown'}${a.git_commit ? ` (${a.git_commit.slice(0, 12)})` : ''}`],
+        ['Written by', `Aviary ${a.aviary_version || 'unknown'}${a.git_commit ? ` (${a.git_commit})` : ''}`],
         ['Exported', a.export_timestamp || '–'],
         ['Database', a.database_type || '–'],
         ['Users', String(a.user_count)],
@@ -234,9 +234,11 @@ export function restoreView(): View {
   function consequences(a: Analysis, chosen: string[], database: boolean, files: boolean, safety: boolean): HTMLElement[] {
     const out: HTMLElement[] = [];
     const scope = chosen.length > 0 ? `only ${plural(chosen.length, 'user')} (${chosen.join(', ')})` : 'every user';
-    if (database) {
+    if (database && chosen.length > 0) {
+      out.push(h('p', {}, `Database rows of ${scope} (the user, their keys, sessions, folders and documents) are replaced by the backup’s. Every other user’s rows stay as they are.`));
+    } else if (database) {
       const rows = Object.entries(a.restore_would_replace ?? {}).map(([t, r]) => `${t}: ${r.current ?? '?'} now → ${r.archive} from the backup`);
-      out.push(h('p', {}, `Database rows of ${scope} are replaced by the backup’s:`), list(rows, 'compact'));
+      out.push(h('p', {}, 'Every database table is replaced by the backup’s:'), list(rows, 'compact'));
     }
     if (files) out.push(h('p', {}, `Documents of ${scope} are replaced by the ${plural(a.document_count, 'document')} in the backup${chosen.length > 0 ? '' : '; documents of users not in the backup are removed'}.`));
     if (!database && !files) out.push(h('p', {}, 'Nothing is selected to replace: the restore will change nothing.'));
