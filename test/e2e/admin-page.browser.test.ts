@@ -13,10 +13,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import type { ElementHandle, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
-import type { PasswordHasher } from '../../src/application/ports/password-hasher.port';
+import type { PasswordHasher } from '../../src/application/ports/system.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { ensureAdminPageBuilt } from '../support/admin-page';
 import { AxeViolation, runAxe, serious } from '../support/axe';
@@ -62,6 +62,12 @@ async function waitForText(page: Page, selector: string, pattern: RegExp): Promi
     { timeout: WAIT, polling: 100 },
   );
   return (await text(page, selector)) ?? '';
+}
+
+async function chooseFile(page: Page, selector: string, file: string): Promise<void> {
+  const input = await page.waitForSelector(selector);
+  // The DOM's types are not part of the test build, so uploadFile's `this` type cannot be named here.
+  await (input as unknown as { uploadFile(...paths: string[]): Promise<void> }).uploadFile(file);
 }
 
 /** A definition list as label → value. */
@@ -247,9 +253,9 @@ function adminPageFlow(flow: Flow) {
       await database.accounts.createUser({ username: 'bob', email: 'bob@example.org', passwordHash: await hasher.hash('bob-password-1'), isAdmin: false });
 
       await page.click('nav a[href="#/restore"]');
-      const input = (await page.waitForSelector(sel('restore-upload-input'))) as ElementHandle<HTMLInputElement>;
+      await page.waitForSelector(sel('restore-upload-input'));
       await shot('06-restore');
-      await input.uploadFile(archive);
+      await chooseFile(page, sel('restore-upload-input'), archive);
       // The bars are shown before the upload and the analysis start; an observer sees them however fast those are.
       await page.evaluate(`window.seenBars = new Set();
         new MutationObserver(() => document.querySelectorAll('progress[data-testid]').forEach((p) => window.seenBars.add(p.dataset.testid)))
@@ -291,8 +297,7 @@ function adminPageFlow(flow: Flow) {
     });
 
     it('refuses an invalid archive and says why', async () => {
-      const input = (await page.waitForSelector(sel('restore-upload-input'))) as ElementHandle<HTMLInputElement>;
-      await input.uploadFile(HOSTILE);
+      await chooseFile(page, sel('restore-upload-input'), HOSTILE);
       await page.click(sel('restore-upload-submit'));
       await page.waitForSelector(sel('restore-analysis', '[data-valid="false"]'));
       const message = await waitForText(page, sel('error-message'), /cannot be restored/);
