@@ -306,6 +306,36 @@ function adminPageFlow(flow: Flow) {
       await shot('10-restore-invalid');
     });
 
+    it('cancels an upload in flight', async () => {
+      const big = join(work, 'aviary_backup_big.tar.gz');
+      await writeFile(big, Buffer.alloc(2 * 1024 * 1024, 7));
+      // A slow link keeps the upload running until Cancel is pressed.
+      await page.emulateNetworkConditions({ download: -1, upload: 64 * 1024, latency: 0 });
+      try {
+        await chooseFile(page, sel('restore-upload-input'), big);
+        await page.click(sel('restore-upload-submit'));
+        await page.locator(sel('restore-upload-progress-cancel')).click();
+        await page.waitForFunction(`!document.querySelector('[data-testid="restore-upload-progress"]')`, { timeout: WAIT, polling: 100 });
+        await waitForText(page, '[role="status"]', /Upload cancelled/);
+        assert.equal(await text(page, sel('error-message')), '');
+      } finally {
+        await page.emulateNetworkConditions(null);
+      }
+    });
+
+    it('lists the safety backup the restore made, and deletes it after a confirmation', async () => {
+      await page.click('nav a[href="#/backups"]');
+      const safety = sel('backup-row', '[data-status="completed"]');
+      await waitForText(page, `${sel('backup-row')}:first-child`, /Safety \(before a restore\)/);
+      const safetyId = (await page.evaluate(`document.querySelector(${JSON.stringify(safety)}).dataset.jobId`)) as string;
+      assert.notEqual(safetyId, jobId);
+      await page.click(`${sel('backup-row', `[data-job-id="${safetyId}"]`)} ${sel('backup-delete')}`);
+      await page.waitForSelector(sel('backup-delete-confirm'), { visible: true });
+      await page.click(sel('backup-delete-confirm'));
+      await page.waitForFunction(`!document.querySelector('[data-job-id="${safetyId}"]')`, { timeout: WAIT, polling: 100 });
+      assert.ok(await page.$(sel('backup-row', `[data-job-id="${jobId}"]`)), 'the other backup stays');
+    });
+
     it('previews and runs the single-user → multi-user migration, and shows the report', async () => {
       const old = Buffer.from('a document from single-user days');
       if (flow.storage === 'filesystem') await writeFile(join(pdfDir, 'old-notes.pdf'), old);
