@@ -28,7 +28,9 @@ export function chromiumPath(): string | undefined {
 export function requireChromium(ctx: Mocha.Context): string {
   const path = chromiumPath();
   if (path) return path;
-  const problem = 'no chromium on PATH (install Debian\'s "chromium" package, or set CHROMIUM_PATH)';
+  const problem = process.env.CHROMIUM_PATH
+    ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
+    : 'no chromium on PATH (install Debian\'s "chromium" package, or set CHROMIUM_PATH)';
   if (process.env.CI === 'true') throw new Error(`CI=true and ${problem}`);
   console.warn(`\n  !!! ${problem}: skipping the browser suites. CI would fail here.\n`);
   ctx.skip();
