@@ -147,7 +147,8 @@ export function backupsView(): View {
     empty.hidden = jobs.length > 0;
   }
 
-  async function refresh(): Promise<boolean> {
+  // Every second while a backup is queued or running; every 15 s otherwise, so scheduled backups show up.
+  async function refresh(): Promise<number | false> {
     const [list, status] = await Promise.all([
       call<{ jobs: BackupJob[] }>('GET', 'api/admin/backup-jobs'),
       call<BackupStatus>('GET', 'api/admin/backup-status'),
@@ -155,7 +156,7 @@ export function backupsView(): View {
     if (disposed) return false;
     renderJobs(list.jobs);
     renderStatus(status);
-    return list.jobs.some(active);
+    return list.jobs.some(active) ? 1000 : 15_000;
   }
 
   function watch(): void {

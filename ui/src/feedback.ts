@@ -68,19 +68,19 @@ export function confirmAction(options: ConfirmOptions): Promise<boolean> {
   });
 }
 
-/** Calls `tick` until it returns false or `stop()` is called; waits `ms` between calls. */
-export function poll(tick: () => Promise<boolean>, ms: number): { stop(): void } {
+/** Calls `tick` until it returns false or `stop()` is called; waits the number of milliseconds it returns (or `ms` for true). */
+export function poll(tick: () => Promise<boolean | number>, ms: number): { stop(): void } {
   let stopped = false;
   let timer: number | undefined;
   const run = async () => {
     if (stopped) return;
-    let again = false;
+    let again: boolean | number = false;
     try {
       again = await tick();
     } catch (error) {
       showError(error);
     }
-    if (again && !stopped) timer = window.setTimeout(run, ms);
+    if (again !== false && !stopped) timer = window.setTimeout(run, again === true ? ms : again);
   };
   void run();
   return {
