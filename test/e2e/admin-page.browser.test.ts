@@ -27,6 +27,7 @@ import { startTestService, TestService } from '../support/service';
 const OUTPUT = join(__dirname, '..', '..', 'test-output');
 const SHOTS = join(OUTPUT, 'screenshots');
 const HOSTILE = join(__dirname, '..', 'fixtures', 'archives', 'hostile', 'dotdot-name.tar.gz');
+const ANOTHER_INSTALLATION = join(__dirname, '..', 'fixtures', 'archives', 'historical', 'go-metadata-first.tar.gz');
 const PASSWORD = 'root-password-1';
 const WAIT = 90_000;
 
@@ -360,6 +361,25 @@ function adminPageFlow(flow: Flow) {
       await page.waitForSelector(sel('login-username'));
       const check = (await page.evaluate(`fetch('api/auth/check').then((r) => r.json())`)) as { authenticated: boolean };
       assert.equal(check.authenticated, false);
+    });
+
+    it('a full restore of another installation replaces the accounts, ends the session and says how to log in again', async () => {
+      await page.locator(sel('login-username')).fill('root');
+      await page.locator(sel('login-password')).fill(PASSWORD);
+      await page.click(sel('login-submit'));
+      await page.waitForSelector(sel('logout')); // back on the screen of the URL (#/migration)
+      await page.click('nav a[href="#/restore"]');
+      await chooseFile(page, sel('restore-upload-input'), ANOTHER_INSTALLATION);
+      await page.click(sel('restore-upload-submit'));
+      await page.waitForSelector(sel('restore-analysis', '[data-valid="true"]'));
+      await page.click(sel('restore-submit'));
+      await page.waitForSelector(sel('restore-confirm'), { visible: true });
+      assert.match((await text(page, 'dialog')) ?? '', /Every database table is replaced/);
+      await page.click(sel('restore-confirm'));
+      await page.waitForSelector(sel('login-username'));
+      await waitForText(page, sel('error-message'), /replaced the user accounts.*Log in with an account from the backup/);
+      await shot('13-restore-replaced-accounts');
+      assert.equal(await database.accounts.findUserByLogin('root'), null);
     });
   });
 }

@@ -259,6 +259,10 @@ export function restoreView(): View {
             s = await call<RestoreState>('GET', `api/admin/restore/${started.job_id}`);
           } catch (error) {
             resolve();
+            // Only a committed restore can end the session mid-way: it replaced the accounts.
+            if ((error as { status?: number }).status === 401) {
+              throw new Error('The restore replaced the user accounts, which ended your session. Log in with an account from the backup.');
+            }
             throw error;
           }
           bar.set(s.progress, `${PHASES[s.phase] ?? s.phase} · ${s.progress}%`);
