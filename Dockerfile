@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript. Run: production dependencies and the compiled service, as a non-root user.
+# Build: compile TypeScript and bundle the admin page into dist/ui. Run: production dependencies and the compiled service, as a non-root user.
 FROM node:20-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -7,6 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY ui ./ui
+COPY scripts/build-ui.js ./scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-slim

@@ -100,6 +100,7 @@ export function buildContainer(
       secureCookies: !config.allowInsecureCookies,
       sessionHours: config.auth.sessionHours,
       adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
+      adminPage: config.uiEnabled,
     }),
   );
   return c;

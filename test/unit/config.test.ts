@@ -15,6 +15,12 @@ describe('configuration (SPEC §1)', () => {
     assert.equal(config.pdfDir, '/srv/app/data/pdfs');
     assert.equal(config.maxRestoreUploadBytes, 10 * 1024 ** 3);
     assert.equal(config.backup.retentionCount, 10);
+    assert.equal(config.uiEnabled, true);
+  });
+
+  it('UI_ENABLED turns the admin page off, and a bad value is named', () => {
+    assert.equal(loadConfig({ UI_ENABLED: 'false' }, registry, {}, '/srv/app').uiEnabled, false);
+    assert.throws(() => loadConfig({ UI_ENABLED: 'sometimes' }, registry, {}, '/srv/app'), (e: ConfigError) => /UI_ENABLED/.test(e.problems.join('\n')));
   });
 
   it('reports every problem at once, naming each variable', () => {

@@ -39,6 +39,8 @@ export interface AppConfig {
     readonly retentionDays?: number;
   };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Serve the admin web page at the service's root. */
+  readonly uiEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +132,7 @@ const CoreEnv = z.object({
   BACKUP_SCHEDULE: optionalText,
   BACKUP_RETENTION_COUNT: integer(10, 0, 100_000),
   BACKUP_RETENTION_DAYS: integer(0, 0, 100_000),
+  UI_ENABLED: flag(true),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
 
@@ -200,6 +203,7 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
       retentionDays: core.BACKUP_RETENTION_DAYS || undefined,
     },
     logLevel: core.LOG_LEVEL,
+    uiEnabled: core.UI_ENABLED,
   };
 }
 

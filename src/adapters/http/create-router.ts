@@ -4,6 +4,7 @@ import type { BlobStore } from '../../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../application/ports/database.port';
 import type { Logger } from '../../application/ports/system.port';
 import { requireAdmin, requireMultiUser } from './auth.middleware';
+import { adminPageRouter } from './admin-page.router';
 import { authRouter, profileRouter } from './auth.router';
 import { csrfGuard } from './csrf.guard';
 import { errorMapper, notFoundHandler } from './error-mapper';
@@ -21,6 +22,8 @@ export interface HttpDeps {
   readonly secureCookies: boolean;
   readonly sessionHours: number;
   readonly adminRoutes: readonly AdminRouteContribution[];
+  /** Serve the admin web page at this router's root (`UI_ENABLED`). */
+  readonly adminPage: boolean;
 }
 
 /**
@@ -31,6 +34,7 @@ export function createApiRouter(deps: HttpDeps): Router {
   const router = Router();
   const system = systemRouter(deps);
   router.use(system.root);
+  if (deps.adminPage) router.use(adminPageRouter());
 
   const api = Router();
   api.use(csrfGuard({ multipartPaths: [/^\/admin\/restore\/upload\/?$/, /^\/admin\/backup\/analyze\/?$/] }));
