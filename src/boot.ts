@@ -17,8 +17,16 @@ import { createRegistry } from './plugins/builtin';
 import type { AviaryPlugin, Env } from './plugins/plugin-api';
 
 export interface BootOptions extends ConfigOverrides {
-  /** Configuration variables (SPEC §1); defaults to process.env. */
+  /**
+   * Configuration variables (README, Configuration); defaults to process.env. An embedding host
+   * should pass an object of its own, or its environment together with `envPrefix`.
+   */
   readonly env?: Env;
+  /**
+   * Read only variables starting with this prefix, without it (`AVIARY_BACKUP_DATA_DIR` → `DATA_DIR`),
+   * so the host's own `PORT`, `LOG_LEVEL` or `DB_*` never configure or stop the service.
+   */
+  readonly envPrefix?: string;
   /** Base for relative paths such as DATA_DIR; defaults to process.cwd(). */
   readonly cwd?: string;
   /** Third-party plugins registering more database or storage kinds. */
@@ -46,7 +54,7 @@ export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
  * file) happens before every check passed; whatever was opened is closed again when a step fails.
  */
 export async function bootService(options: BootOptions = {}): Promise<BootedService> {
-  const env = options.env ?? process.env;
+  const env = withPrefix(options.env ?? process.env, options.envPrefix);
   const registry = createRegistry(options.plugins ?? []);
   const config = loadConfig(env, registry, options, options.cwd);
   const logger = options.logger ?? new ConsoleLogger(config.logLevel);
@@ -91,6 +99,15 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
     await close();
     throw error;
   }
+}
+
+function withPrefix(env: Env, prefix: string | undefined): Env {
+  if (!prefix) return env;
+  const selected: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(prefix) && name.length > prefix.length) selected[name.slice(prefix.length)] = value;
+  }
+  return selected;
 }
 
 /** The plugin's identity of the configured database, or its kind and options without secrets. */

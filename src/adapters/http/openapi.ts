@@ -33,7 +33,8 @@ const ROUTES: Route[] = [
   ['get', '/api/admin/migrations/single-to-multi/runs', 'Past runs and their reports', true],
 ];
 
-export function openApiDocument() {
+/** `mountPath`: where the host mounted the service ("" at the root), named as the server so clients resolve paths. */
+export function openApiDocument(mountPath = '') {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [method, path, summary, admin] of ROUTES) {
     paths[path] ??= {};
@@ -47,6 +48,7 @@ export function openApiDocument() {
   }
   return {
     openapi: '3.1.0',
+    servers: [{ url: mountPath || '/' }],
     info: { title: 'aviary-backup', version: SERVICE_VERSION, description: `Aviary ${AVIARY_SCHEMA_VERSION} backup, restore and migration API` },
     components: {
       securitySchemes: {
