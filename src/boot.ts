@@ -133,7 +133,8 @@ async function createFirstAdmin(container: Container, config: AppConfig, logger:
   // Printed once, on the start that created the account; the file keeps it for the operator.
   logger.info(
     `First admin created. Log in as "${result.user.username}" with password: ${result.generatedPassword} ` +
-      `(also saved to ${INITIAL_PASSWORD_FILE} in DATA_DIR; change it after logging in)`,
+      `(also saved to ${INITIAL_PASSWORD_FILE} in DATA_DIR). Lost it? \`aviary-backup admin reset-password ${result.user.username}\` ` +
+        'on this host sets a new one.',
   );
   return { username: result.user.username, passwordFile: INITIAL_PASSWORD_FILE };
 }

@@ -8,6 +8,7 @@ import type { TokenService } from './application/ports/token-service.port';
 import { TOKENS } from './application/ports/tokens';
 import { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use-case';
 import { GetAdminStatus } from './application/use-cases/get-admin-status.use-case';
+import { ResetPassword } from './application/use-cases/reset-password.use-case';
 import type { RecordStore } from './application/ports/record-store.port';
 import { adminStatusRoutes } from './adapters/http/admin-status.router';
 import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
@@ -62,6 +63,11 @@ export function buildContainer(
   c.bind(TOKENS.EnsureFirstAdmin).toResolvedValue(
     (accounts: AccountStore, hasher: PasswordHasher, ids: IdGenerator, log: Logger) =>
       new EnsureFirstAdmin(accounts, hasher, ids, log),
+    [TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Ids, TOKENS.Logger],
+  );
+
+  c.bind(ResetPassword).toResolvedValue(
+    (accounts: AccountStore, hasher: PasswordHasher, ids: IdGenerator, log: Logger) => new ResetPassword(accounts, hasher, ids, log),
     [TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Ids, TOKENS.Logger],
   );
 

@@ -115,6 +115,15 @@ export class MikroOrmAccountStore implements AccountStore {
     return this.findUser((q) => q.where({ is_admin: yes(users, 'is_admin'), is_active: yes(users, 'is_active') }).orderByRaw(order));
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    const now = this.time(users, 'updated_at');
+    const changed = await this.run(() =>
+      this.knex(users.name).where('id', userId.toLowerCase()).update({ password: passwordHash, updated_at: now }),
+    );
+    return changed === 1;
+  }
+
   async setRmapiConfigIfEmpty(userId: string, text: string): Promise<boolean> {
     if (!isUuid(userId)) return false;
     const now = this.time(users, 'updated_at');

@@ -60,6 +60,8 @@ export interface AccountStore {
   setSetting(key: string, value: string, description?: string): Promise<void>;
   /** The oldest active admin (created_at, then id), or null: the target of the single-user migration. */
   findFirstAdmin(): Promise<UserAccount | null>;
+  /** Replaces a user's bcrypt hash (users.password); false when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
   /** Sets users.rmapi_config only when it is empty (null or blank); true when it was set. */
   setRmapiConfigIfEmpty(userId: string, text: string): Promise<boolean>;
 }
