@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import { Container } from 'inversify';
 import { Authenticator } from './application/auth/authenticator';
 import type { AccountStore } from './application/ports/account-store.port';
@@ -19,6 +20,7 @@ import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
 import { restoreUploadModule } from './composition/restore-upload.module';
+import { metricsModule } from './composition/metrics.module';
 import { singleToMultiModule } from './composition/single-to-multi.module';
 import { restoreModule } from './composition/restore.module';
 
@@ -92,6 +94,7 @@ export function buildContainer(
       secureCookies: !config.allowInsecureCookies,
       sessionHours: config.auth.sessionHours,
       adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
+      rootRoutes: c.isBound(HTTP_TOKENS.RootRoute) ? ctx.getAll<Router>(HTTP_TOKENS.RootRoute) : [],
     }),
   );
   return c;
@@ -99,4 +102,4 @@ export function buildContainer(
 
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
 // singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
-export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule];
+export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule, metricsModule];

@@ -34,6 +34,8 @@ export interface AppConfig {
     readonly retentionDays?: number;
   };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Bearer token for GET /metrics; without one, /metrics answers loopback clients only. */
+  readonly metricsToken?: string;
   /** Things worth telling the operator at start that do not stop it (e.g. variables set but unused). */
   readonly warnings: readonly string[];
 }
@@ -125,6 +127,7 @@ const CoreEnv = z.object({
   BACKUP_SCHEDULE: optionalText,
   BACKUP_RETENTION_COUNT: integer(10, 0, 100_000),
   BACKUP_RETENTION_DAYS: integer(0, 0, 100_000),
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
 
@@ -193,6 +196,7 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
       retentionDays: core.BACKUP_RETENTION_DAYS || undefined,
     },
     logLevel: core.LOG_LEVEL,
+    metricsToken: core.METRICS_TOKEN,
     warnings: unusedBackendVariables(env, registry, { database: dbKind, storage: storageKind }, overrides),
   };
 }

@@ -20,6 +20,8 @@ export interface HttpDeps {
   readonly secureCookies: boolean;
   readonly sessionHours: number;
   readonly adminRoutes: readonly AdminRouteContribution[];
+  /** Routers mounted at the root beside /healthz (e.g. /metrics). */
+  readonly rootRoutes?: readonly Router[];
 }
 
 /**
@@ -30,6 +32,7 @@ export function createApiRouter(deps: HttpDeps): Router {
   const router = Router();
   const system = systemRouter(deps);
   router.use(system.root);
+  for (const extra of deps.rootRoutes ?? []) router.use(extra);
 
   const api = Router();
   api.use(express.json({ limit: '1mb' }));

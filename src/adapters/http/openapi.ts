@@ -7,6 +7,7 @@ type Route = [method: string, path: string, summary: string, admin?: boolean];
 const ROUTES: Route[] = [
   ['get', '/healthz', 'Liveness'],
   ['get', '/readyz', 'Database and storage reachable'],
+  ['get', '/metrics', 'Prometheus metrics (METRICS_TOKEN bearer, or loopback clients only)'],
   ['get', '/api/version', 'Aviary release implemented, and this service’s version'],
   ['get', '/api/config', 'Public UI configuration'],
   ['post', '/api/auth/login', 'Log in; sets the auth_token cookie'],
