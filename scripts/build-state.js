@@ -7,7 +7,7 @@ const { join } = require('node:path');
 const root = join(__dirname, '..');
 const SOURCES = ['src', 'tsconfig.json', 'tsconfig.build.json'];
 /** Written after a successful build; its mtime is the build's time. */
-const STAMP = join(root, 'dist', '.build-stamp');
+const stampOf = (base) => join(base, 'dist', '.build-stamp');
 
 function newestMtime(path) {
   const info = statSync(path);
@@ -18,17 +18,18 @@ function newestMtime(path) {
 }
 
 /** True when there are sources (a checkout) and no build, or a source changed since the last build. */
-function isStale() {
-  if (!existsSync(join(root, 'src'))) return false; // an installed package: dist/ is all there is
-  if (!existsSync(STAMP)) return true;
-  const built = statSync(STAMP).mtimeMs;
-  return SOURCES.some((name) => existsSync(join(root, name)) && newestMtime(join(root, name)) > built);
+function isStale(base = root) {
+  if (!existsSync(join(base, 'src'))) return false; // an installed package: dist/ is all there is
+  if (!existsSync(stampOf(base))) return true;
+  const built = statSync(stampOf(base)).mtimeMs;
+  return SOURCES.some((name) => existsSync(join(base, name)) && newestMtime(join(base, name)) > built);
 }
 
-function markBuilt() {
-  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
-  const now = new Date();
-  utimesSync(STAMP, now, now);
+/** `startedAt`: when the compiler started, so a source saved during the build counts as newer. */
+function markBuilt(startedAt, base = root) {
+  const stamp = stampOf(base);
+  writeFileSync(stamp, `${startedAt.toISOString()}\n`);
+  utimesSync(stamp, startedAt, startedAt);
 }
 
 module.exports = { isStale, markBuilt, root };

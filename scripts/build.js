@@ -19,6 +19,7 @@ try {
 process.stderr.write('aviary-backup: compiling src/ into dist/\n');
 // A clean output folder: files of deleted sources never linger in dist/.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
+const started = new Date();
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-markBuilt();
+markBuilt(started);
