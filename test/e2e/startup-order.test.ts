@@ -42,6 +42,15 @@ describe('start-up checks come before side effects', () => {
     assert.ok(!files.includes('aviary.db'), `the database was not even created: ${files}`);
   });
 
+  it('logs a warning naming variables of backends that are not selected', async () => {
+    const { lines, logger } = recordingLogger();
+    const service = createAviaryBackup({ env: { DATA_DIR: dataDir, S3_BUCKET: 'aviary', S3_ENDPOINT: 'http://127.0.0.1:9000' }, logger });
+    await service.start();
+    await service.close();
+    assert.equal(service.config?.storage.kind ?? 'filesystem', 'filesystem');
+    assert.ok(lines.some((l) => /^warn S3_BUCKET, S3_ENDPOINT are set but STORAGE_BACKEND is "filesystem"/.test(l)), lines.join('\n'));
+  });
+
   it('a busy port fails the standalone server before "ready", the first admin and its password', async () => {
     const blocker: Server = createServer();
     blocker.listen(0, '0.0.0.0');
