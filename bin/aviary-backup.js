@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 'use strict';
-// In a checkout (src/ present) the CLI runs the TypeScript sources, so it never runs a stale
-// build; an installed package (dist/ only) runs the compiled code.
+// The installed package (no src/) runs the compiled code. In a checkout the CLI runs dist/ when it
+// is up to date, and the TypeScript sources through ts-node when they changed since the last build,
+// so it never runs a stale build.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
+const compiled = join(root, 'dist', 'adapters', 'cli', 'main.js');
 const source = join(root, 'src', 'adapters', 'cli', 'main.ts');
-if (existsSync(source)) {
+if (existsSync(source) && require(join(root, 'scripts', 'build-state.js')).isStale()) {
   require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
   require(source);
 } else {
-  require(join(root, 'dist', 'adapters', 'cli', 'main.js'));
+  require(compiled);
 }

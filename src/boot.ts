@@ -1,4 +1,4 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container } from 'inversify';
 import type { BlobStore } from './application/ports/blob-store.port';
@@ -9,14 +9,24 @@ import type { EnsureFirstAdmin } from './application/use-cases/ensure-first-admi
 import { loadJwtSecret } from './adapters/auth/jwt-secret';
 import { AppConfig, ConfigOverrides, loadConfig } from './adapters/config/app-config';
 import { ConsoleLogger } from './adapters/system/console.logger';
+import { checkDataDirOwner, claimDataDir } from './adapters/system/data-dir-owner';
+import { mkdirPrivate } from './adapters/system/private-files';
 import { BackgroundService, HTTP_TOKENS, StartupTask } from './composition/http-tokens';
 import { buildContainer } from './container';
 import { createRegistry } from './plugins/builtin';
 import type { AviaryPlugin, Env } from './plugins/plugin-api';
 
 export interface BootOptions extends ConfigOverrides {
-  /** Configuration variables (SPEC §1); defaults to process.env. */
+  /**
+   * Configuration variables (README, Configuration); defaults to process.env. An embedding host
+   * should pass an object of its own, or its environment together with `envPrefix`.
+   */
   readonly env?: Env;
+  /**
+   * Read only variables starting with this prefix, without it (`AVIARY_BACKUP_DATA_DIR` → `DATA_DIR`),
+   * so the host's own `PORT`, `LOG_LEVEL` or `DB_*` never configure or stop the service.
+   */
+  readonly envPrefix?: string;
   /** Base for relative paths such as DATA_DIR; defaults to process.cwd(). */
   readonly cwd?: string;
   /** Third-party plugins registering more database or storage kinds. */
@@ -39,15 +49,16 @@ export interface BootedService {
 export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
 
 /**
- * Config → plugins → backends → schema migration → container → first admin → startup tasks →
- * background services. Whatever was opened is closed again when a step fails.
+ * Config → plugins → DATA_DIR owner → storage and database reachable → schema migration → container →
+ * first admin → startup tasks → background services. Nothing durable (schema, first admin, password
+ * file) happens before every check passed; whatever was opened is closed again when a step fails.
  */
 export async function bootService(options: BootOptions = {}): Promise<BootedService> {
-  const env = options.env ?? process.env;
+  const env = withPrefix(options.env ?? process.env, options.envPrefix);
   const registry = createRegistry(options.plugins ?? []);
   const config = loadConfig(env, registry, options, options.cwd);
   const logger = options.logger ?? new ConsoleLogger(config.logLevel);
-  await mkdir(config.dataDir, { recursive: true });
+  for (const warning of config.warnings) logger.warn(warning);
 
   const context = { dataDir: config.dataDir, logger };
   const opened: { database?: DatabaseBackend; blobs?: BlobStore; background: BackgroundService[] } = { background: [] };
@@ -61,8 +72,15 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
     const db = registry.resolveDatabase(config.database.kind, env, config.dataDir, config.database.options);
     const storage = registry.resolveStorage(config.storage.kind, env, config.dataDir, config.storage.options);
     if (!db.ok || !storage.ok) throw new Error('aviary-backup: backends changed after validation');
-    opened.database = await db.backend.definition.create(config.database.options, context);
+    const owner = databaseIdentity(db.backend, config.dataDir);
+    await checkDataDirOwner(config.dataDir, owner);
+    await mkdirPrivate(config.dataDir);
+    // Storage first: a missing bucket must not leave a freshly created SQLite file behind.
     opened.blobs = await storage.backend.definition.create(config.storage.options, context);
+    await opened.blobs.ping();
+    opened.database = await db.backend.definition.create(config.database.options, context);
+    await opened.database.ping();
+    await claimDataDir(config.dataDir, owner);
     const { applied } = await opened.database.migrate();
     if (applied.length > 0) logger.info('database migrated', { kind: config.database.kind, applied });
 
@@ -83,6 +101,23 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
   }
 }
 
+function withPrefix(env: Env, prefix: string | undefined): Env {
+  if (!prefix) return env;
+  const selected: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(prefix) && name.length > prefix.length) selected[name.slice(prefix.length)] = value;
+  }
+  return selected;
+}
+
+/** The plugin's identity of the configured database, or its kind and options without secrets. */
+function databaseIdentity(backend: { kind: string; definition: { identity?(options: unknown, dataDir: string): string }; options: unknown }, dataDir: string): string {
+  if (backend.definition.identity) return backend.definition.identity(backend.options, dataDir);
+  const options = (backend.options ?? {}) as Record<string, unknown>;
+  const visible = Object.keys(options).filter((k) => !/pass|secret|key|token/i.test(k)).sort();
+  return `${backend.kind}:${JSON.stringify(Object.fromEntries(visible.map((k) => [k, options[k]])))}`;
+}
+
 async function createFirstAdmin(container: Container, config: AppConfig, logger: Logger): Promise<BootedService['firstAdmin']> {
   const ensure = container.get<EnsureFirstAdmin>(TOKENS.EnsureFirstAdmin);
   const result = await ensure.execute({
@@ -98,7 +133,8 @@ async function createFirstAdmin(container: Container, config: AppConfig, logger:
   // Printed once, on the start that created the account; the file keeps it for the operator.
   logger.info(
     `First admin created. Log in as "${result.user.username}" with password: ${result.generatedPassword} ` +
-      `(also saved to ${INITIAL_PASSWORD_FILE} in DATA_DIR; change it after logging in)`,
+      `(also saved to ${INITIAL_PASSWORD_FILE} in DATA_DIR). Lost it? \`aviary-backup admin reset-password ${result.user.username}\` ` +
+        'on this host sets a new one.',
   );
   return { username: result.user.username, passwordFile: INITIAL_PASSWORD_FILE };
 }

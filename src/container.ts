@@ -1,3 +1,4 @@
+import type { Router } from 'express';
 import { Container } from 'inversify';
 import { ApiKeyAuthenticator } from './application/auth/api-key-authenticator';
 import { AttemptLimiter } from './application/auth/attempt-limiter';
@@ -11,6 +12,7 @@ import type { TokenService } from './application/ports/token-service.port';
 import { TOKENS } from './application/ports/tokens';
 import { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use-case';
 import { GetAdminStatus } from './application/use-cases/get-admin-status.use-case';
+import { ResetPassword } from './application/use-cases/reset-password.use-case';
 import type { RecordStore } from './application/ports/record-store.port';
 import { adminStatusRoutes } from './adapters/http/admin-status.router';
 import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
@@ -22,6 +24,7 @@ import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
 import { restoreUploadModule } from './composition/restore-upload.module';
+import { metricsModule } from './composition/metrics.module';
 import { singleToMultiModule } from './composition/single-to-multi.module';
 import { restoreModule } from './composition/restore.module';
 
@@ -79,6 +82,11 @@ export function buildContainer(
     [TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Ids, TOKENS.Logger],
   );
 
+  c.bind(ResetPassword).toResolvedValue(
+    (accounts: AccountStore, hasher: PasswordHasher, ids: IdGenerator, log: Logger) => new ResetPassword(accounts, hasher, ids, log),
+    [TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Ids, TOKENS.Logger],
+  );
+
   c.bind(GetAdminStatus).toResolvedValue((records: RecordStore, clock: Clock) => new GetAdminStatus(records, clock), [
     TOKENS.RecordStore,
     TOKENS.Clock,
@@ -101,6 +109,7 @@ export function buildContainer(
       sessionHours: config.auth.sessionHours,
       adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
       adminPage: config.uiEnabled,
+      rootRoutes: c.isBound(HTTP_TOKENS.RootRoute) ? ctx.getAll<Router>(HTTP_TOKENS.RootRoute) : [],
     }),
   );
   return c;
@@ -108,4 +117,4 @@ export function buildContainer(
 
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
 // singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
-export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule];
+export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule, metricsModule];

@@ -2,34 +2,33 @@ import 'reflect-metadata';
 import express from 'express';
 import type { Server } from 'node:http';
 import { createAviaryBackup } from './aviary-backup';
-import { ConfigError } from './adapters/config/app-config';
+import { ConfigError, loadConfig } from './adapters/config/app-config';
+import { createRegistry } from './plugins/builtin';
 
-/** The standalone program: config → container → express → listen → graceful stop. */
+/**
+ * The standalone program: config → listen → start → graceful stop. The port is taken before the
+ * service starts (the router answers 503 meanwhile), so a busy port fails before any migration,
+ * first admin or "ready" line.
+ */
 async function main(): Promise<void> {
-  const service = createAviaryBackup({ env: process.env });
+  const env = process.env;
+  let port: number;
   try {
-    await service.start();
+    port = loadConfig(env, createRegistry()).port;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`aviary-backup: ${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`aviary-backup: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    fail(error);
   }
-  const config = service.config!;
+  const service = createAviaryBackup({ env });
   const app = express();
   app.disable('x-powered-by');
   app.use(service.router);
-  const server: Server = app.listen(config.port, () => {
-    process.stderr.write(`aviary-backup listening on http://localhost:${config.port} (data in ${config.dataDir})\n`);
+  const server: Server = await listen(app, port).catch((error: Error) => {
+    process.stderr.write(`aviary-backup: cannot listen on port ${port}: ${error.message}\n`);
+    process.exit(1);
   });
   // Restore uploads may be many gigabytes on a slow link: Node's 5-minute default would cut them off.
   server.requestTimeout = 0;
-  server.on('error', (error) => {
-    process.stderr.write(`aviary-backup: cannot listen on port ${config.port}: ${error.message}\n`);
-    process.exit(1);
-  });
+  server.on('error', (error) => process.stderr.write(`aviary-backup: server error: ${error.message}\n`));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -48,6 +47,34 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  try {
+    await service.start();
+  } catch (error) {
+    server.close();
+    fail(error);
+  }
+  process.stderr.write(`aviary-backup listening on http://localhost:${port} (data in ${service.config!.dataDir})\n`);
+}
+
+function listen(app: express.Express, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+    server.once('error', reject);
+  });
+}
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`aviary-backup: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`aviary-backup: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
 }
 
 void main();

@@ -5,6 +5,8 @@ export const HTTP_TOKENS = {
   TokenService: Symbol.for('aviary.TokenService'),
   /** Multi-bound: every feature module binds one AdminRouteContribution. */
   AdminRoute: Symbol.for('aviary.AdminRoute'),
+  /** Multi-bound: routers mounted at the service's root, beside /healthz (e.g. /metrics). */
+  RootRoute: Symbol.for('aviary.RootRoute'),
   ApiRouter: Symbol.for('aviary.ApiRouter'),
   /** Multi-bound StartupTask functions. */
   StartupTask: Symbol.for('aviary.StartupTask'),

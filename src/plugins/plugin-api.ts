@@ -24,6 +24,12 @@ export interface BackendDefinition<Options, Backend> {
   /** Option name → environment variable, so start-up errors name the variable an operator sets. */
   readonly envNames?: Readonly<Record<string, string>>;
   create(options: Options, context: PluginContext): Promise<Backend>;
+  /**
+   * What the options point at, without secrets (e.g. `postgres://db:5432/aviary`): two configurations
+   * with the same identity are the same database. One DATA_DIR serves one database identity.
+   * Without it, the kind and the options minus password/secret/key/token fields are used.
+   */
+  identity?(options: Options, dataDir: string): string;
 }
 
 export type DatabaseDefinition<Options = any> = BackendDefinition<Options, DatabaseBackend>;

@@ -52,6 +52,12 @@ export class PluginRegistry implements PluginApi {
     return [...this.storages.keys()];
   }
 
+  /** The environment variables a registered kind reads (its `envNames`). */
+  envNamesOf(role: Role, kind: string): string[] {
+    const definition = (role === 'database' ? this.databases : this.storages).get(kind);
+    return Object.values(definition?.envNames ?? {});
+  }
+
   /** Validates the configured kind and options; returns problems instead of throwing. */
   resolveDatabase(kind: string, env: Env, dataDir: string, explicit?: unknown) {
     return this.resolve('database', 'DB_TYPE', this.databases, kind, env, dataDir, explicit);

@@ -98,6 +98,7 @@ export class InMemoryAccountStore implements AccountStore {
     const admins = this.users.filter((u) => u.isAdmin && u.isActive);
     return admins.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))[0] ?? null;
   }
+
   async setRmapiConfigIfEmpty(userId: string, text: string) {
     const index = this.users.findIndex((u) => u.id === userId);
     if (index < 0 || (this.rmapiConfigs.get(userId) ?? '').trim() !== '') return false;

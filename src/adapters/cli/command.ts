@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
   readonly env: Env;
+  /** For commands that read a secret from a pipe (`--password-stdin`). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** One subcommand; resolves with the process exit code (0 success, 1 failure, 2 usage). */

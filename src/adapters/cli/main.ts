@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<number> {
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
   try {
-    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
     process.stderr.write(`aviary-backup ${name}: ${message}\n`);

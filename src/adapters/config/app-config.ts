@@ -41,6 +41,10 @@ export interface AppConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Serve the admin web page at the service's root. */
   readonly uiEnabled: boolean;
+  /** Bearer token for GET /metrics; without one, /metrics answers loopback clients only. */
+  readonly metricsToken?: string;
+  /** Things worth telling the operator at start that do not stop it (e.g. variables set but unused). */
+  readonly warnings: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -133,6 +137,7 @@ const CoreEnv = z.object({
   BACKUP_RETENTION_COUNT: integer(10, 0, 100_000),
   BACKUP_RETENTION_DAYS: integer(0, 0, 100_000),
   UI_ENABLED: flag(true),
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional().default('info'),
 });
 
@@ -204,8 +209,51 @@ export function loadConfig(env: Env, registry: PluginRegistry, overrides: Config
     },
     logLevel: core.LOG_LEVEL,
     uiEnabled: core.UI_ENABLED,
+    metricsToken: core.METRICS_TOKEN,
+    warnings: unusedBackendVariables(env, registry, { database: dbKind, storage: storageKind }, overrides),
   };
 }
+
+/** Variables always read by the service itself, whichever backend declares them too. */
+const CORE_VARIABLES = new Set(['DATA_DIR', ...Object.keys(CoreEnv.shape)]);
+
+/**
+ * Variables of backends that are not in use, set to a non-blank value: `S3_BUCKET` without
+ * `STORAGE_BACKEND=s3` is silently ignored otherwise, and the operator believes data goes to S3.
+ */
+function unusedBackendVariables(
+  env: Env,
+  registry: PluginRegistry,
+  chosen: { database: string; storage: string },
+  overrides: ConfigOverrides,
+): string[] {
+  const warnings: string[] = [];
+  const roles = [
+    { role: 'database', variable: 'DB_TYPE', kind: chosen.database, kinds: registry.databaseKinds(), explicit: overrides.database !== undefined },
+    { role: 'storage', variable: 'STORAGE_BACKEND', kind: chosen.storage, kinds: registry.storageKinds(), explicit: overrides.storage !== undefined },
+  ] as const;
+  const isSet = (name: string) => !CORE_VARIABLES.has(name) && (env[name]?.trim() ?? '') !== '';
+  for (const { role, variable, kind, kinds, explicit } of roles) {
+    const used = new Set(explicit ? [] : registry.envNamesOf(role, kind));
+    const reported = new Set<string>();
+    if (explicit) {
+      const names = registry.envNamesOf(role, kind).filter(isSet).sort();
+      names.forEach((n) => reported.add(n));
+      if (names.length > 0) warnings.push(`${list(names)} set but the ${role} options were given explicitly, so ${names.length > 1 ? 'they are' : 'it is'} ignored`);
+    }
+    for (const other of kinds) {
+      if (other === kind) continue;
+      const names = registry.envNamesOf(role, other).filter((n) => isSet(n) && !used.has(n) && !reported.has(n)).sort();
+      if (names.length === 0) continue;
+      names.forEach((n) => reported.add(n));
+      const them = names.length > 1 ? 'them' : 'it';
+      warnings.push(`${list(names)} set but ${variable} is "${kind}", so ${names.length > 1 ? 'they are' : 'it is'} ignored (set ${variable}=${other} to use ${them})`);
+    }
+  }
+  return warnings;
+}
+
+const list = (names: readonly string[]) => `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'}`;
 
 function isSchedule(text: string): boolean {
   try {

@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { knex, type Knex } from '@mikro-orm/knex';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import { UnavailableError } from '../../domain/errors';
 import type { Engine } from './engine';
+import { createPrivateFileIfMissing, mkdirPrivate } from '../system/private-files';
 
 export interface SqliteOptions {
   /** The database file; its directory is created when missing. */
@@ -55,11 +55,14 @@ export function sqliteEngine(options: SqliteOptions): Engine {
     }),
     async prepare() {
       try {
-        await mkdir(dirname(file), { recursive: true });
+        await mkdirPrivate(dirname(file));
+        // Created here with 0600 rather than by the driver with the umask's mode: SQLite gives its
+        // -wal and -shm files the database file's mode, and all three hold password hashes.
+        await createPrivateFileIfMissing(file);
       } catch (error) {
         throw new UnavailableError(
           'database_unavailable',
-          `Cannot create the directory of SQLite file ${file}: ${(error as Error).message}. Check DB_PATH and permissions.`,
+          `Cannot create SQLite file ${file} or its directory: ${(error as Error).message}. Check DB_PATH and permissions.`,
         );
       }
     },

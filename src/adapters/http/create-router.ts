@@ -24,6 +24,8 @@ export interface HttpDeps {
   readonly adminRoutes: readonly AdminRouteContribution[];
   /** Serve the admin web page at this router's root (`UI_ENABLED`). */
   readonly adminPage: boolean;
+  /** Routers mounted at the root beside /healthz (e.g. /metrics). */
+  readonly rootRoutes?: readonly Router[];
 }
 
 /**
@@ -35,6 +37,7 @@ export function createApiRouter(deps: HttpDeps): Router {
   const system = systemRouter(deps);
   router.use(system.root);
   if (deps.adminPage) router.use(adminPageRouter());
+  for (const extra of deps.rootRoutes ?? []) router.use(extra);
 
   const api = Router();
   api.use(csrfGuard({ multipartPaths: [/^\/admin\/restore\/upload\/?$/, /^\/admin\/backup\/analyze\/?$/] }));

@@ -7,6 +7,7 @@ type Route = [method: string, path: string, summary: string, admin?: boolean];
 const ROUTES: Route[] = [
   ['get', '/healthz', 'Liveness'],
   ['get', '/readyz', 'Database and storage reachable'],
+  ['get', '/metrics', 'Prometheus metrics (METRICS_TOKEN bearer, or loopback clients only)'],
   ['get', '/api/version', 'Aviary release implemented, and this service’s version'],
   ['get', '/api/config', 'Public UI configuration'],
   ['post', '/api/auth/login', 'Log in; sets the auth_token cookie'],
@@ -34,7 +35,8 @@ const ROUTES: Route[] = [
   ['get', '/api/admin/migrations/single-to-multi/runs', 'Past runs and their reports', true],
 ];
 
-export function openApiDocument() {
+/** `mountPath`: where the host mounted the service ("" at the root), named as the server so clients resolve paths. */
+export function openApiDocument(mountPath = '') {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [method, path, summary, admin] of ROUTES) {
     paths[path] ??= {};
@@ -48,6 +50,7 @@ export function openApiDocument() {
   }
   return {
     openapi: '3.1.0',
+    servers: [{ url: mountPath || '/' }],
     info: { title: 'aviary-backup', version: SERVICE_VERSION, description: `Aviary ${AVIARY_SCHEMA_VERSION} backup, restore and migration API` },
     components: {
       securitySchemes: {

@@ -48,8 +48,9 @@ export function systemRouter(deps: SystemRouterDeps): { root: Router; api: Route
   api.get('/version', (_req, res) => {
     res.json({ version: AVIARY_SCHEMA_VERSION, service: 'aviary-backup', service_version: SERVICE_VERSION });
   });
-  api.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
+  api.get('/openapi.json', (req, res) => {
+    // Where the host mounted the service: the paths below all start with /api.
+    res.json(openApiDocument(req.baseUrl.replace(/\/api$/, '')));
   });
   api.get('/config', (_req, res) => {
     res.json({

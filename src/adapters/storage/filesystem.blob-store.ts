@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type Dirent, type WriteStream } from 'node:fs';
-import { access, constants, mkdir, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
+import { createWriteStream, type Dirent, type WriteStream } from 'node:fs';
+import { access, chmod, constants, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import type {
 import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
 import { isDeadLocalProcess, PROCESS_TAG } from '../system/process-liveness';
+import { mkdirPrivate, mkdirPrivateSync, PRIVATE_FILE_MODE } from '../system/private-files';
 
 /** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
 export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
@@ -21,7 +22,10 @@ export interface FilesystemBlobStoreOptions {
   readonly root: string;
 }
 
-/** Key K at `${root}/K`. Writes go to a temp file then `rename`, so readers never see half a file. */
+/**
+ * Key K at `${root}/K`. Writes go to a temp file then `rename`, so readers never see half a file.
+ * Files are 0600 and folders this store creates 0700: stored objects include backups with password hashes.
+ */
 export class FilesystemBlobStore implements BlobStore {
   readonly kind = 'filesystem';
   readonly root: string;
@@ -32,7 +36,7 @@ export class FilesystemBlobStore implements BlobStore {
     this.root = resolve(options.root);
     this.tempDir = join(this.root, FILESYSTEM_TEMP_DIR);
     try {
-      mkdirSync(this.root, { recursive: true });
+      mkdirPrivateSync(this.root);
     } catch {
       // ping() reports it with a proper message.
     }
@@ -54,7 +58,7 @@ export class FilesystemBlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await mkdirPrivate(this.root);
       if (!(await stat(this.root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
       await access(this.root, constants.W_OK);
     } catch (error) {
@@ -66,17 +70,18 @@ export class FilesystemBlobStore implements BlobStore {
   async put(key: string, body: ByteStream, options: PutOptions = {}): Promise<BlobInfo> {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
-    await mkdir(this.tempDir, { recursive: true }).catch((error) => { throw this.translate(error, key, 'write'); });
+    await mkdirPrivate(this.tempDir).catch((error) => { throw this.translate(error, key, 'write'); });
     // The writer's tag lets a later start remove what a killed process left behind.
     const temp = join(this.tempDir, `${PROCESS_TAG.replace(/:/g, '_')}_${randomBytes(8).toString('hex')}.part`);
     let out: WriteStream | undefined;
     try {
-      out = createWriteStream(temp, { flags: 'wx' });
+      out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
       await pipeline(body, out, { signal: options.signal });
       if (options.size !== undefined && out.bytesWritten !== options.size) {
         throw new DomainError('integrity', 'blob_size_mismatch',
           `Body of ${JSON.stringify(key)} had ${out.bytesWritten} bytes, ${options.size} were declared`);
       }
+      await chmod(temp, PRIVATE_FILE_MODE); // the umask may have widened it
       await this.renameInto(temp, target);
     } catch (error) {
       // A stream destroyed before its open() finished still creates the file: wait for close, then remove.
@@ -170,7 +175,7 @@ export class FilesystemBlobStore implements BlobStore {
   /** rename() with parent creation; retried once when a concurrent delete pruned the fresh parent. */
   private async renameInto(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(to), { recursive: true });
+      await mkdirPrivate(dirname(to));
       try {
         return await rename(from, to);
       } catch (error) {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError, DomainError, InvalidInputError } from '../../domain/errors';
+import { MIN_PASSWORD_LENGTH } from '../../domain/password';
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { Clock, PasswordHasher } from '../ports/system.port';
 import type { TokenService } from '../ports/token-service.port';
@@ -31,8 +32,6 @@ export class LoginError extends DomainError {
 
 // Compared against when the user does not exist, so both paths cost one bcrypt verification.
 const DUMMY_HASH = '$2b$10$z4wRfpP0A7/7CXRAFZkHPe72icv6H.g0TStTjD21GmUMUDjV77ISi';
-/** Aviary's minimum for a new password. */
-const MIN_PASSWORD_CHARS = 8;
 /** last_used is written at most this often per session (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -117,8 +116,8 @@ export class Authenticator {
    * of the user ends. The session making the change stays signed in.
    */
   async changePassword(input: { userId: string; sessionId?: string; currentPassword: string; newPassword: string }): Promise<void> {
-    if ([...input.newPassword].length < MIN_PASSWORD_CHARS) {
-      throw new InvalidInputError('password_too_short', `The new password needs at least ${MIN_PASSWORD_CHARS} characters`);
+    if ([...input.newPassword].length < MIN_PASSWORD_LENGTH) {
+      throw new InvalidInputError('password_too_short', `The new password needs at least ${MIN_PASSWORD_LENGTH} characters`);
     }
     const user = await this.accounts.findUserById(input.userId);
     if (!user) throw new AuthenticationError();

@@ -53,6 +53,7 @@ export const postgresPlugin: AviaryPlugin = {
         sslmode: 'DB_SSLMODE',
       },
       optionsFromEnv: (env) => fromEnv(env),
+      identity: ({ host, port, dbName }) => `postgres://${host}:${port}/${dbName}`,
       create: (options, ctx) => createMikroOrmDatabase({ kind: 'postgres', ...options }, ctx.logger),
     });
   },

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { createMikroOrmDatabase } from '../../adapters/database/mikro-orm.database';
 import type { AviaryPlugin } from '../plugin-api';
@@ -19,6 +19,11 @@ export const sqlitePlugin: AviaryPlugin = {
       optionsSchema,
       envNames: { path: 'DB_PATH' },
       optionsFromEnv: (env, dataDir) => ({ path: env.DB_PATH || join(dataDir, 'aviary.db') }),
+      // Relative to DATA_DIR when inside it, so a DATA_DIR moved as a whole keeps its owner.
+      identity: ({ path }, dataDir) => {
+        const inside = relative(dataDir, resolve(path));
+        return `sqlite:${inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : resolve(path)}`;
+      },
       create: (options, ctx) => createMikroOrmDatabase({ kind: 'sqlite', ...options }, ctx.logger),
     });
   },
