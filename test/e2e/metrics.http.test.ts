@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { startTestService, TestService } from '../support/service';
 
-const ARCHIVE = join(__dirname, '..', 'fixtures', 'archives', 'historical', 'go-metadata-first.tar.gz');
+const ARCHIVE = join(__dirname, '..', 'fixtures', 'archives', 'hostile', 'dotdot-name.tar.gz');
 const TOKEN = 'scrape-token-0123456789';
 
 /** A Prometheus client requesting from another address than loopback, as a scraper in another container. */
@@ -52,9 +52,13 @@ describe('GET /metrics (Prometheus)', () => {
     const archive = await readFile(ARCHIVE);
     const upload = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie).attach('backup_file', archive, 'a.tar.gz');
     assert.equal(upload.status, 200);
-    const refused = await request(t.app).post('/api/admin/restore').set('Cookie', cookie)
+    // A malformed request is a 400 before any restore starts; an invalid archive is a refused restore.
+    const malformed = await request(t.app).post('/api/admin/restore').set('Cookie', cookie)
       .send({ upload_id: upload.body.upload_id, overwrite_database: false, overwrite_files: false });
-    assert.equal(refused.status, 400);
+    assert.equal(malformed.status, 400);
+    const refused = await request(t.app).post('/api/admin/restore').set('Cookie', cookie)
+      .send({ upload_id: upload.body.upload_id, overwrite_database: true, overwrite_files: true });
+    assert.equal(refused.status, 422);
 
     const res = await request(remote(t.app)).get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
     assert.equal(res.status, 200);
