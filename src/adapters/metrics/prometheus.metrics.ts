@@ -80,5 +80,6 @@ function newest(jobs: readonly BackupJob[]): BackupJob | undefined {
 /** A restore that failed before changing anything is "refused": the caller's input or state, not a fault. */
 export function restoreOutcome(error: unknown): RestoreOutcome {
   const category = (error as { category?: string } | undefined)?.category;
-  return category === 'invalid' || category === 'conflict' || category === 'not_found' ? 'refused' : 'failed';
+  // Refused: nothing was attempted (bad request, invalid or too new an archive, lock held). Failed: it broke.
+  return category === 'invalid' || category === 'integrity' || category === 'conflict' || category === 'not_found' ? 'refused' : 'failed';
 }
