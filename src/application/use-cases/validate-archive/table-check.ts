@@ -2,6 +2,7 @@ import type { ArchiveValue, TableDef } from '../../../domain/schema/column';
 import { coerceValue, isUuid } from '../../../domain/schema/values';
 import { UserSetBuilder } from '../restore/restore-scope';
 import type { Findings } from './findings';
+import { KeySet } from './key-set';
 
 /** Where a user id was first referenced, for the error that names it. */
 interface Reference {
@@ -61,8 +62,8 @@ export async function checkTable(
   const unknown = new Set<string>();
   const enforced = [[def.primaryKey], ...def.columns.filter((c) => c.unique).map((c) => [c.name])];
   const uniqueSets = [
-    ...enforced.map((columns) => ({ columns, seen: new Set<string>(), dropped: false })),
-    ...def.uniques.map((columns) => ({ columns, seen: new Set<string>(), dropped: def.repeatsDropped === true })),
+    ...enforced.map((columns) => ({ columns, seen: new KeySet(), dropped: false })),
+    ...def.uniques.map((columns) => ({ columns, seen: new KeySet(), dropped: def.repeatsDropped === true })),
   ];
   let repeats = 0;
   let index = 0;
@@ -89,12 +90,13 @@ export async function checkTable(
     for (const u of uniqueSets) {
       const parts = u.columns.map((c) => values[c]);
       if (parts.some((p) => p === undefined || p === null)) continue;
-      const key = parts.map(compactKey).join('\u0000');
-      if (u.seen.has(key) && u.dropped) repeats++;
-      else if (u.seen.has(key)) {
+      const key = parts.length === 1 ? String(parts[0]) : parts.map(compactKey).join('\u0000');
+      if (u.seen.add(key)) continue;
+      if (u.dropped) repeats++;
+      else {
         const label = u.columns.length === 1 && u.columns[0] === def.primaryKey ? 'primary key' : 'unique key';
         findings.error(`${at}: duplicate ${label} ${u.columns.map((c, i) => `${c}=${JSON.stringify(parts[i])}`).join(', ')}`, entry);
-      } else u.seen.add(key);
+      }
     }
     for (const fk of def.foreignKeys) {
       const id = values[fk.column];
