@@ -114,13 +114,27 @@ describe('POST /api/admin/restore', () => {
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(await db.uploads.get(id), null, 'the row is gone');
     assert.equal(await t.service.container!.get<BlobStore>(TOKENS.BlobStore).stat(key), null, 'the file is gone');
+    // The archive holds the NULLs of an upgraded install; its users and keys work as they did.
     const again = await request(t.app).post('/api/auth/login').send({ username: 'admin', password: 'correct horse battery staple' });
     cookie = again.headers['set-cookie'][0].split(';')[0];
+    assert.equal((await request(t.app).post('/api/auth/login').send({ username: 'alice', password: 'alice-in-aviary-1' })).status, 200);
+    const bob = await request(t.app).post('/api/auth/login').send({ username: 'bob', password: 'bob-is-deactivated-2' });
+    assert.equal(bob.body.error, 'backend.auth.account_disabled', 'deactivated stays deactivated');
+    const byKey = await request(t.app).get('/api/admin/status').set('X-API-Key', 'aviary_0123456789abcdef0123456789abcdef');
+    assert.equal(byKey.status, 200, 'the archived API key authenticates');
     const listed = await request(t.app).get('/api/admin/restore/uploads').set('Cookie', cookie);
     assert.ok(!(listed.body.uploads as { upload_id?: string; id?: string }[]).some((u) => (u.upload_id ?? u.id) === id));
     const twice = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
     assert.equal(twice.status, 404);
     assert.equal(twice.body.error_type, 'upload_not_found');
+  });
+
+  it('refuses an archive with NULL in a column Aviary declares not null, naming the row and the column', async () => {
+    const id = await upload('hostile/null-api-key-hash.tar.gz');
+    const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+    assert.equal(res.status, 422);
+    assert.equal(res.body.error_type, 'restore_import_failed');
+    assert.match(res.body.error, /database\/api_keys\.json row \[0\]: key_hash must not be null/);
   });
 
   it("newer archives through Aviary's card (which cannot send force): refused only when they hold data that would be dropped", async () => {
