@@ -4,7 +4,7 @@ import { BACKUP_RESTORE_LOCK } from '../ports/lock-store.port';
 import type { RowSpoolFactory } from '../ports/row-spool.port';
 import type { Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
-import { loadPlan, restoreRoot, swapBack } from './restore/file-swap';
+import { settleRestore } from './restore/settle-restore';
 
 /**
  * After a crash mid-restore: a restore whose database transaction never committed has its files
@@ -29,16 +29,12 @@ export class RecoverRestores {
     const cleaned: string[] = [];
     for (const runId of runIds) {
       if (runId === live) continue;
-      const plan = await loadPlan(this.blobs, runId);
-      if (plan && !(await this.db.records.hasCommitMarker(plan.markerId))) {
-        await swapBack(this.blobs, plan);
+      if ((await settleRestore(this.blobs, this.db.records, runId)) === 'rolled_back') {
         undone.push(runId);
         this.logger.warn('undid the file changes of a restore that did not finish', { restore_id: runId });
       } else {
         cleaned.push(runId);
       }
-      await this.blobs.deletePrefix(restoreRoot(runId));
-      if (plan) await this.db.records.clearCommitMarker(plan.markerId);
     }
     await this.spools.sweep(new Set(live ? [live] : []));
     return { undone, cleaned };
