@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
-import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
+import { BACKUP_RESTORE_LOCK, type LockStore } from '../../src/application/ports/lock-store.port';
 import type { RecordStore } from '../../src/application/ports/record-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
@@ -155,6 +155,26 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       assert.deepEqual(await state(), changed);
       assert.equal(e.category, 'unavailable');
       assert.equal(e.details?.state, 'rolled_back');
+      assert.deepEqual(await leftovers(), []);
+    });
+
+    it('a restore whose lease cannot be renewed does not commit: rolled back, every file back', async () => {
+      let renewals = 0;
+      const locks = Object.create(db.locks) as LockStore;
+      locks.renew = async () => {
+        renewals++;
+        throw new UnavailableError('database_unavailable', 'the lock table cannot be reached');
+      };
+      const failing = new RestoreBackup({
+        ...deps(),
+        lockTtlMs: 300,
+        db: { ...deps().db, locks, records: wrapped({ beforeCommit: () => waitFor(() => renewals > 0, 'a lease renewal') }) },
+      });
+      const e = await failure(failing.execute(input()));
+      assert.deepEqual(await state(), changed);
+      assert.equal(e.category, 'unavailable');
+      assert.equal(e.details?.state, 'rolled_back');
+      assert.equal(e.details?.cause, 'lock_lost');
       assert.deepEqual(await leftovers(), []);
     });
 

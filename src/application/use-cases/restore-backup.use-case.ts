@@ -62,6 +62,8 @@ export interface RestoreDeps {
   readonly processTag: string;
   /** Named steps where a test can stop the work; absent in production (a no-op). */
   readonly faults?: FaultPoints;
+  /** Lease length of the global lock (default two minutes); renewed every third of it. */
+  readonly lockTtlMs?: number;
 }
 
 const LOCK_TTL_MS = 120_000;
@@ -91,7 +93,7 @@ export class RestoreBackup {
     const holder = `${this.d.processTag}:restore:${restoreId}`;
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
     progress('locking', 0);
-    const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: LOCK_TTL_MS, parent: input.signal });
+    const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: this.d.lockTtlMs ?? LOCK_TTL_MS, parent: input.signal });
     if (!(await lease.acquire(`restore ${restoreId}`))) {
       const current = await this.d.db.locks.current(BACKUP_RESTORE_LOCK);
       throw new ConflictError('operation_in_progress', `Another ${current?.purpose.split(' ')[0] ?? 'backup or restore'} is running; try again when it has finished`);
@@ -125,7 +127,7 @@ export class RestoreBackup {
     let safetyBackupJobId: string | null = null;
     if (input.safetyBackup !== false) {
       progress('safety-backup', 33);
-      safetyBackupJobId = await this.safetyBackup(input.adminUserId);
+      safetyBackupJobId = await this.safetyBackup(input.adminUserId, signal);
     }
 
     const spool = await this.d.spools.create(restoreId);
@@ -238,14 +240,14 @@ export class RestoreBackup {
     await this.d.faults?.reach(point);
   }
 
-  private async safetyBackup(adminUserId: string | null): Promise<string> {
+  private async safetyBackup(adminUserId: string | null, signal: AbortSignal): Promise<string> {
     const job = await this.d.db.jobs.create({
       adminUserId,
       trigger: 'safety',
       options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
     });
     const claimed = await this.d.db.jobs.claim(job.id, this.d.processTag);
-    const done = claimed ? await this.d.runBackup.execute(claimed, this.d.processTag) : null;
+    const done = claimed ? await this.d.runBackup.execute(claimed, this.d.processTag, signal) : null;
     if (done?.status !== 'completed') {
       throw new DomainError('internal', 'safety_backup_failed',
         `Could not take the safety backup, so nothing was restored: ${done?.errorMessage ?? 'the job could not be claimed'}`);

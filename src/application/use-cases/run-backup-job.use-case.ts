@@ -6,6 +6,7 @@ import type { BackupJobStore } from '../ports/backup-job-store.port';
 import type { BlobStore } from '../ports/blob-store.port';
 import type { FaultPoints } from '../ports/fault-points.port';
 import type { Clock, Logger } from '../ports/system.port';
+import { unwrapAbort } from './abort-reason';
 import type { BackupProgress, CreateBackup } from './create-backup.use-case';
 
 export interface RetentionPolicy {
@@ -112,7 +113,8 @@ export class RunBackupJob {
   }
 }
 
-function describe(error: unknown): string {
+function describe(failure: unknown): string {
+  const error = unwrapAbort(failure);
   if (isDomainError(error)) return error.message;
   if (error instanceof Error && error.name === 'AbortError') return 'The backup was cancelled';
   return `Backup failed: ${error instanceof Error ? error.message : String(error)}`;

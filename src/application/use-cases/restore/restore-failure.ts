@@ -1,4 +1,5 @@
 import { DomainError, isDomainError } from '../../../domain/errors';
+import { unwrapAbort } from '../abort-reason';
 
 /**
  * Where a failed restore left things, as the error reports it:
@@ -24,10 +25,4 @@ export function restoreFailure(cause: unknown, state: RestoreState): DomainError
     state,
     cause: isDomainError(original) ? original.code : undefined,
   });
-}
-
-/** An abort caused by a lost lease (or a cancelled request) reports its reason, not "AbortError". */
-export function unwrapAbort(error: unknown): unknown {
-  const e = error as { name?: string; cause?: unknown } | undefined;
-  return e?.name === 'AbortError' && e.cause !== undefined ? e.cause : error;
 }
