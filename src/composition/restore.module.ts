@@ -3,6 +3,7 @@ import type { Container } from 'inversify';
 import type { ArchiveReader } from '../application/ports/archive-reader.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
+import type { FaultPoints } from '../application/ports/fault-points.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
@@ -51,6 +52,8 @@ export function restoreModule(c: Container, config: AppConfig): void {
         ids: c.get<IdGenerator>(TOKENS.Ids),
         logger: c.get<Logger>(TOKENS.Logger),
         processTag: PROCESS_TAG,
+        faults: c.get<FaultPoints>(TOKENS.FaultPoints),
+        isDeadHolder: isDeadLocalProcess,
       }),
   );
   c.bind(RecoverRestores).toDynamicValue(() => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess));

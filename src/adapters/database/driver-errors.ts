@@ -20,7 +20,7 @@ export function translateDriverError(error: unknown, where: ErrorTarget, context
   if (
     (code && UNREACHABLE.has(code)) ||
     error.name === 'KnexTimeoutError' ||
-    /connection (timeout|terminated)|self[- ]signed|certificate|does not support SSL/i.test(message)
+    /connection (timeout|terminated)|not queryable|self[- ]signed|certificate|does not support SSL/i.test(message)
   ) {
     return new UnavailableError(
       'database_unavailable',

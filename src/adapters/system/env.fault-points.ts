@@ -1,13 +1,13 @@
 import type { FaultPointName, FaultPoints } from '../../application/ports/fault-points.port';
 import { FAULT_POINTS } from '../../application/ports/fault-points.port';
-import { DomainError } from '../../domain/errors';
+import { UnavailableError } from '../../domain/errors';
 
 /** What production runs: every point passes. */
 export const NO_FAULTS: FaultPoints = { reach: async () => undefined };
 
 export type FaultAction = 'throw' | 'kill';
 
-/** Fails at one named point: `throw` rejects with `fault_injected`; `kill` ends this process with SIGKILL on the spot. */
+/** Fails at one named point: `throw` rejects as an outage would (`unavailable`, code `fault_injected`); `kill` ends this process with SIGKILL on the spot. */
 export class InjectedFaultPoints implements FaultPoints {
   /** Times the point was reached (a fault fires on the `nth` time, default the first). */
   private hits = 0;
@@ -26,7 +26,7 @@ export class InjectedFaultPoints implements FaultPoints {
       process.kill(process.pid, 'SIGKILL');
       await new Promise(() => undefined); // SIGKILL is delivered before anything else runs
     }
-    throw new DomainError('internal', 'fault_injected', `Fault injected at ${point}`);
+    throw new UnavailableError('fault_injected', `Fault injected at ${point}`);
   }
 }
 

@@ -12,4 +12,5 @@ export const TOKENS = {
   Registry: Symbol.for('aviary.PluginRegistry'),
   Authenticator: Symbol.for('aviary.Authenticator'),
   EnsureFirstAdmin: Symbol.for('aviary.EnsureFirstAdmin'),
+  FaultPoints: Symbol.for('aviary.FaultPoints'),
 } as const;

@@ -196,7 +196,7 @@ export class MigrateSingleToMulti {
     const listed = await this.list(source);
     const plans = listed.map((info) => planMove(source, info, admin.id));
     const progress = { filesDone: 0, filesTotal: plans.length, bytesDone: 0, bytesTotal: listed.reduce((s, i) => s + i.size, 0) };
-    const mover = new DocumentMover(source, this.deps.target, this.deps.logger);
+    const mover = new DocumentMover(source, this.deps.target, this.deps.logger, this.deps.faults);
     for (const plan of plans) {
       lease.signal.throwIfAborted();
       await this.deps.faults?.reach('single-to-multi.before-document');

@@ -64,6 +64,8 @@ export interface RestoreDeps {
   readonly faults?: FaultPoints;
   /** Lease length of the global lock (default two minutes); renewed every third of it. */
   readonly lockTtlMs?: number;
+  /** True for a lock holder whose process is certainly gone: its lock is taken over at once. */
+  readonly isDeadHolder?: (holder: string) => boolean;
 }
 
 const LOCK_TTL_MS = 120_000;
@@ -93,7 +95,7 @@ export class RestoreBackup {
     const holder = `${this.d.processTag}:restore:${restoreId}`;
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
     progress('locking', 0);
-    const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: this.d.lockTtlMs ?? LOCK_TTL_MS, parent: input.signal });
+    const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: this.d.lockTtlMs ?? LOCK_TTL_MS, isDeadHolder: this.d.isDeadHolder, parent: input.signal });
     if (!(await lease.acquire(`restore ${restoreId}`))) {
       const current = await this.d.db.locks.current(BACKUP_RESTORE_LOCK);
       throw new ConflictError('operation_in_progress', `Another ${current?.purpose.split(' ')[0] ?? 'backup or restore'} is running; try again when it has finished`);

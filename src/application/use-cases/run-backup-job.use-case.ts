@@ -73,6 +73,7 @@ export class RunBackupJob {
       for (let attempt = 0; ; attempt++) {
         const next = await this.freeName(now, attempt);
         attempt = next.attempt;
+        if (!(await this.jobs.recordPlacement(job.id, workerId, next.key))) throw new Error('the job was taken over or cancelled while it ran');
         try {
           await this.blobs.move(placed, next.key);
         } catch (error) {
