@@ -1,7 +1,8 @@
 /**
  * One operation of the crash matrix in its own process, so a fault point can SIGKILL it on the spot.
  * The parent sets NODE_ENV=test and AVIARY_FAULT_POINT=<point>:kill (the service honours it only then),
- * MATRIX_OP (restore | backup | upload) and MATRIX_ARCHIVE (an archive file, for restore and upload).
+ * MATRIX_OP (start | restore | backup | upload) and MATRIX_ARCHIVE (an archive file, for restore and upload).
+ * `start` only starts the service: its startup tasks (e.g. the single-user migration) do the work.
  * Prints DONE if the operation ends without being killed (the parent then fails the case).
  */
 import 'reflect-metadata';
@@ -26,7 +27,9 @@ async function main() {
   const c = service.container;
   const db = c.get<DatabaseBackend>(TOKENS.Database);
   const op = process.env.MATRIX_OP;
-  if (op === 'restore') {
+  if (op === 'start') {
+    // bootService ran the startup tasks already.
+  } else if (op === 'restore') {
     const archive = await readFile(process.env.MATRIX_ARCHIVE!);
     await c.get(RestoreBackup).execute({
       open: async () => inChunks(archive), sizeBytes: archive.length,
