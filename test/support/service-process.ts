@@ -37,7 +37,8 @@ export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
   });
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (predicate: (e: Record<string, unknown>) => boolean, ms = 60_000) => {
+  // Bounds for a hung process, not timings: a loaded machine may take long to start one.
+  const waitFor = async (predicate: (e: Record<string, unknown>) => boolean, ms = 240_000) => {
     const deadline = Date.now() + ms;
     for (;;) {
       const hit = events.find(predicate);
