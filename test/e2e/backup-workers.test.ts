@@ -13,10 +13,11 @@ import { backendEnv, BackendSetup } from '../support/backends';
 import { startServiceProcess, ServiceProcess } from '../support/service-process';
 import { silentLogger, startTestService } from '../support/service';
 import { waitFor } from '../support/wait';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 /** Runs the service process with a SIGKILL at `point` (honoured under NODE_ENV=test only) until it dies. */
 async function serviceKilledAt(point: string, env: Record<string, string>): Promise<{ signal: NodeJS.Signals | null; output: string }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/service-process.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/service-process.ts'], {
     cwd: join(__dirname, '..', '..'),
     env: { ...process.env, ...env, NODE_ENV: 'test', AVIARY_FAULT_POINT: `${point}:kill` },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,6 +24,7 @@ import { sharedS3Server } from '../support/s3-server';
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 /**
  * The crash matrix: every fault point of a restore, a backup and an upload, each as a thrown error and as
@@ -67,7 +68,7 @@ async function archiveOf(service: BootedService): Promise<Buffer> {
 
 /** Runs test/e2e/host/fault-child.ts until the fault point kills it; fails if it was not killed there. */
 async function killedAt(point: FaultPointName, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/fault-child.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/fault-child.ts'], {
     cwd: root,
     env: { ...process.env, ...env, NODE_ENV: 'test', AVIARY_FAULT_POINT: `${point}:kill` },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import { sharedS3Server } from '../support/s3-server';
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -62,7 +63,7 @@ for (const [db, storage] of [['sqlite', 'filesystem'], ['postgres', 's3']] as co
       await writeFile(archivePath, archive);
 
       // Killed by its own fault point, half-way through the file swap (never by a timer).
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/restore-process.ts'], {
+      const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/restore-process.ts'], {
         cwd: root,
         env: { ...process.env, ...env, RESTORE_ARCHIVE: archivePath, NODE_ENV: 'test', AVIARY_FAULT_POINT: 'restore.mid-swap:kill' },
         stdio: ['ignore', 'pipe', 'pipe'],

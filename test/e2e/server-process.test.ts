@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { waitFor } from '../support/wait';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -18,7 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'src/server.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

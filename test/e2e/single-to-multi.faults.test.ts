@@ -19,6 +19,7 @@ import {
   dirHashes, expectedHashes, OLD_API_KEY, PAIRING_FILE_TEXT, singleUserLayout, storeHashes, writeDocumentsToDir, writeDocumentsToStore,
   writePairingFile,
 } from '../support/single-user-layout';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 /**
  * The single-user migration is resumable rather than all-or-nothing: whatever step it is stopped at
@@ -99,7 +100,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
 
 /** Starts the service in a child whose startup migration is SIGKILLed at `point`. */
 async function killedAt(point: FaultPointName, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/fault-child.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/fault-child.ts'], {
     cwd: root,
     env: { ...process.env, ...env, MATRIX_OP: 'start', NODE_ENV: 'test', AVIARY_FAULT_POINT: `${point}:kill` },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Env } from '../../src/plugins/plugin-api';
+import { TS_CHILD_ARGS } from './child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -14,7 +15,7 @@ export interface ServiceProcess {
 
 /** Starts test/e2e/host/service-process.ts with the given environment and waits until it is ready. */
 export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/service-process.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/service-process.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
