@@ -18,6 +18,8 @@ import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { HTTP_TOKENS, type StartupTask } from './http-tokens';
 
+const RECOVERY_RETRY_MAX_MS = 60_000;
+
 export const ARCHIVE_TOKENS = {
   Reader: Symbol.for('aviary.ArchiveReader'),
 } as const;
@@ -56,9 +58,20 @@ export function restoreModule(c: Container, config: AppConfig): void {
         isDeadHolder: isDeadLocalProcess,
       }),
   );
-  c.bind(RecoverRestores).toDynamicValue(() => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess));
+  c.bind(RecoverRestores).toDynamicValue(
+    () => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+  );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toConstantValue(async () => {
-    await c.get(RecoverRestores).execute();
+    const recover = c.get(RecoverRestores);
+    if (!(await recover.execute()).busy) return;
+    // Another live process holds the lock (a backup or restore elsewhere): try again until it is free.
+    const retry = (delayMs: number) => setTimeout(() => {
+      recover.execute().then(
+        (result) => { if (result.busy) retry(Math.min(delayMs * 2, RECOVERY_RETRY_MAX_MS)); },
+        (error) => c.get<Logger>(TOKENS.Logger).warn('restore recovery failed; the next start tries again', { error }),
+      );
+    }, delayMs).unref();
+    retry(1_000);
   });
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
     restoreRoutes({

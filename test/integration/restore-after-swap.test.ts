@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
+import type { FaultPoints } from '../../src/application/ports/fault-points.port';
 import { BACKUP_RESTORE_LOCK, type LockStore } from '../../src/application/ports/lock-store.port';
 import type { RecordStore } from '../../src/application/ports/record-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
+import { RecoverRestores } from '../../src/application/use-cases/recover-restores.use-case';
+import { savePlan, swapIn } from '../../src/application/use-cases/restore/file-swap';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { bootService, BootedService } from '../../src/boot';
 import { UnavailableError } from '../../src/domain/errors';
@@ -165,16 +169,39 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
         renewals++;
         throw new UnavailableError('database_unavailable', 'the lock table cannot be reached');
       };
-      const failing = new RestoreBackup({
-        ...deps(),
-        lockTtlMs: 300,
-        db: { ...deps().db, locks, records: wrapped({ beforeCommit: () => waitFor(() => renewals > 0, 'a lease renewal') }) },
-      });
+      // Inside the transaction, files swapped in: wait there until a renewal has failed (and its loss is known).
+      const faults: FaultPoints = {
+        reach: async (point) => {
+          if (point !== 'restore.after-swap-in') return;
+          await waitFor(() => renewals > 0, 'a lease renewal');
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      };
+      const failing = new RestoreBackup({ ...deps(), lockTtlMs: 300, faults, db: { ...deps().db, locks } });
       const e = await failure(failing.execute(input()));
       assert.deepEqual(await state(), changed);
       assert.equal(e.category, 'unavailable');
       assert.equal(e.details?.state, 'rolled_back');
       assert.equal(e.details?.cause, 'lock_lost');
+      assert.deepEqual(await leftovers(), []);
+    });
+
+    it('recovery at start leaves a dead run alone while another live process holds the lock, and undoes it once the lock is free', async () => {
+      // What a restore killed half-way through setting files aside leaves behind.
+      const plan = { runId: randomUUID(), markerId: randomUUID(), setAside: Object.keys(changed.files).slice(0, 3), place: [] };
+      await savePlan(blobs, plan);
+      await swapIn(blobs, plan);
+      assert.notDeepEqual(await state(), changed);
+      const recover = service.container.get(RecoverRestores);
+      assert.ok(await db.locks.acquire(BACKUP_RESTORE_LOCK, 'another-host:1:abcd:backup', 60_000, 'backup'));
+      try {
+        assert.deepEqual(await recover.execute(), { undone: [], cleaned: [], busy: true });
+        assert.ok((await leftovers()).some((k) => k.includes('/previous/')), 'nothing touched while the other process holds the lock');
+      } finally {
+        await db.locks.release(BACKUP_RESTORE_LOCK, 'another-host:1:abcd:backup');
+      }
+      assert.deepEqual(await recover.execute(), { undone: [plan.runId], cleaned: [], busy: false });
+      assert.deepEqual(await state(), changed);
       assert.deepEqual(await leftovers(), []);
     });
 
