@@ -20,6 +20,7 @@ import { HmacApiKeyTagger } from './adapters/auth/hmac.api-key-tagger';
 import { JwtTokenService } from './adapters/auth/jwt.token-service';
 import type { AppConfig } from './adapters/config/app-config';
 import { AdminRouteContribution, createApiRouter } from './adapters/http/create-router';
+import { faultPointsFromEnv } from './adapters/system/env.fault-points';
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
@@ -54,6 +55,7 @@ export function buildContainer(
   c.bind(TOKENS.PasswordHasher).toConstantValue(new BcryptPasswordHasher());
   c.bind(TOKENS.Database).toConstantValue(backends.database);
   c.bind(TOKENS.BlobStore).toConstantValue(backends.blobs);
+  c.bind(TOKENS.FaultPoints).toConstantValue(faultPointsFromEnv(process.env));
   c.bind(TOKENS.RecordStore).toResolvedValue((db: DatabaseBackend) => db.records, [TOKENS.Database]);
   c.bind(TOKENS.AccountStore).toResolvedValue((db: DatabaseBackend) => db.accounts, [TOKENS.Database]);
   c.bind(HTTP_TOKENS.TokenService).toConstantValue(new JwtTokenService(jwtSecret, config.auth.sessionHours));

@@ -3,6 +3,7 @@ import type { ArchiveEncoder } from '../application/ports/archive-encoder.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { Clock, Logger } from '../application/ports/system.port';
+import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { ApplyRetention } from '../application/use-cases/apply-retention.use-case';
 import { CreateBackup } from '../application/use-cases/create-backup.use-case';
@@ -30,6 +31,7 @@ export const BACKUP_TOKENS = {
 
 /** CreateBackup, its job queue, worker, schedule, retention and the backup endpoints. */
 export function backupModule(c: Container, config: AppConfig): void {
+  const faults = () => c.get<FaultPoints>(TOKENS.FaultPoints);
   c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(PROCESS_TAG);
   c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder());
   const db = () => c.get<DatabaseBackend>(TOKENS.Database);
@@ -38,13 +40,13 @@ export function backupModule(c: Container, config: AppConfig): void {
   const logger = () => c.get<Logger>(TOKENS.Logger);
 
   c.bind(CreateBackup).toDynamicValue(
-    () => new CreateBackup(db().records, blobs(), c.get<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder), clock(), logger(), SERVICE_VERSION),
+    () => new CreateBackup(db().records, blobs(), c.get<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder), clock(), logger(), SERVICE_VERSION, faults()),
   );
   c.bind(RunBackupJob).toDynamicValue(
     () =>
       new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays },
         // No database: verification checks the archive alone, not what a restore would change.
-        new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), null, clock())),
+        new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), null, clock()), faults()),
   );
   c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadLocalProcess));
   c.bind(ApplyRetention).toDynamicValue(

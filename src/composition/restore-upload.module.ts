@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
+import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { AnalyzeRestoreUpload } from '../application/use-cases/analyze-restore-upload.use-case';
 import { DeleteRestoreUpload } from '../application/use-cases/delete-restore-upload.use-case';
@@ -40,7 +41,7 @@ export function restoreUploadModule(c: Container, config: AppConfig): void {
   c.bind(RunningAnalyses).toConstantValue(new RunningAnalyses());
   bindArchiveReading(c);
   c.bind(ReceiveRestoreUpload).toDynamicValue(
-    () => new ReceiveRestoreUpload(db().uploads, blobs(), c.get<IdGenerator>(TOKENS.Ids), clock(), { retentionHours: config.uploadRetentionHours }),
+    () => new ReceiveRestoreUpload(db().uploads, blobs(), c.get<IdGenerator>(TOKENS.Ids), clock(), { retentionHours: config.uploadRetentionHours }, c.get<FaultPoints>(TOKENS.FaultPoints)),
   );
   c.bind(AnalyzeRestoreUpload).toDynamicValue(
     () => new AnalyzeRestoreUpload(db().uploads, blobs(), c.get(ValidateArchive), c.get(RunningAnalyses), clock(), logger()),

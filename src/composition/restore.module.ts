@@ -3,6 +3,7 @@ import type { Container } from 'inversify';
 import type { ArchiveReader } from '../application/ports/archive-reader.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
+import type { FaultPoints } from '../application/ports/fault-points.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
@@ -17,6 +18,8 @@ import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { HTTP_TOKENS, type StartupTask } from './http-tokens';
+
+const RECOVERY_RETRY_MAX_MS = 60_000;
 
 export const ARCHIVE_TOKENS = {
   Reader: Symbol.for('aviary.ArchiveReader'),
@@ -52,14 +55,27 @@ export function restoreModule(c: Container, config: AppConfig): void {
         ids: c.get<IdGenerator>(TOKENS.Ids),
         logger: c.get<Logger>(TOKENS.Logger),
         processTag: PROCESS_TAG,
+        faults: c.get<FaultPoints>(TOKENS.FaultPoints),
+        isDeadHolder: isDeadLocalProcess,
       }),
   );
   c.bind(RestoreFromUpload).toDynamicValue(
     () => new RestoreFromUpload(c.get(OpenRestoreUpload), c.get(RestoreBackup), db().uploads, blobs(), c.get<Logger>(TOKENS.Logger)),
   );
-  c.bind(RecoverRestores).toDynamicValue(() => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess));
+  c.bind(RecoverRestores).toDynamicValue(
+    () => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+  );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toConstantValue(async () => {
-    await c.get(RecoverRestores).execute();
+    const recover = c.get(RecoverRestores);
+    if (!(await recover.execute()).busy) return;
+    // Another live process holds the lock (a backup or restore elsewhere): try again until it is free.
+    const retry = (delayMs: number) => setTimeout(() => {
+      recover.execute().then(
+        (result) => { if (result.busy) retry(Math.min(delayMs * 2, RECOVERY_RETRY_MAX_MS)); },
+        (error) => c.get<Logger>(TOKENS.Logger).warn('restore recovery failed; the next start tries again', { error }),
+      );
+    }, delayMs).unref();
+    retry(1_000);
   });
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
     restoreRoutes({ restore: c.get(RestoreFromUpload) }),

@@ -3,6 +3,7 @@ import type { ApiKeyTagger } from '../application/ports/api-key-tagger.port';
 import type { AccountStore } from '../application/ports/account-store.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
+import type { FaultPoints } from '../application/ports/fault-points.port';
 import type { Clock, Logger, PasswordHasher } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
 import { MigrateSingleToMulti } from '../application/use-cases/migrate-single-to-multi.use-case';
@@ -39,7 +40,7 @@ export function suppressStartupMigration(): () => void {
 /** SPEC §7: the use case, its admin endpoints and the startup run. */
 export const singleToMultiModule: FeatureModule = (c: Container, config: AppConfig) => {
   c.bind(MigrateSingleToMulti).toResolvedValue(
-    (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger, tagger: ApiKeyTagger) => {
+    (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger, tagger: ApiKeyTagger, faults: FaultPoints) => {
       const storageRoot = (config.storage.options as { root?: string } | undefined)?.root ?? config.dataDir;
       return new MigrateSingleToMulti({
         documents: singleUserDocuments(config.storage.kind, blobs, config.pdfDir, storageRoot),
@@ -56,9 +57,10 @@ export const singleToMultiModule: FeatureModule = (c: Container, config: AppConf
         isDeadHolder: isDeadLocalProcess,
         apiKey: config.auth.apiKey,
         lockTtlMs: LOCK_TTL_MS,
+        faults,
       });
     },
-    [TOKENS.Database, TOKENS.BlobStore, TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Clock, TOKENS.Logger, TOKENS.ApiKeyTagger],
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Clock, TOKENS.Logger, TOKENS.ApiKeyTagger, TOKENS.FaultPoints],
   );
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
     (migration: MigrateSingleToMulti, db: DatabaseBackend) => singleToMultiRoutes(migration, db.migrationRuns),

@@ -267,11 +267,18 @@ export function blobStoreContract(label: string, setup: () => Promise<ContractSu
       assert.equal(await store.stat(`${p}src.pdf`), null);
       assert.deepEqual(await readAll(await store.get(to)), data);
       assert.deepEqual(await listKeys(store, p), [to]);
-      await store.put(`${p}other.pdf`, once('other'));
-      await store.move(`${p}other.pdf`, to); // onto an existing object: replaces it
-      assert.equal((await readAll(await store.get(to))).toString(), 'other');
       await rejectsWith(store.move(`${p}ghost.pdf`, `${p}anywhere.pdf`), NotFoundError, 'blob_not_found');
       assert.equal(await store.stat(`${p}anywhere.pdf`), null);
+    });
+
+    it('move refuses to overwrite an existing object: both stay as they were', async () => {
+      const to = `${p}taken/Überweisung + 50% #1?.pdf`;
+      await store.put(to, once('first'));
+      await store.put(`${p}other.pdf`, once('other'));
+      // Recognised by its fields: a plugin may carry its own copy of the error classes.
+      await assert.rejects(store.move(`${p}other.pdf`, to), (e: DomainError) => e.category === 'conflict' && e.code === 'blob_exists');
+      assert.equal((await readAll(await store.get(to))).toString(), 'first');
+      assert.equal((await readAll(await store.get(`${p}other.pdf`))).toString(), 'other');
     });
   });
 }

@@ -3,13 +3,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 const root = join(__dirname, '..', '..');
 
 function runHost(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/embedded-host.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/embedded-host.ts'], {
       cwd: root,
       env: { ...process.env, DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],

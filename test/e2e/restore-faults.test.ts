@@ -7,7 +7,6 @@ import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
-import { RecoverRestores } from '../../src/application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { bootService, BootedService } from '../../src/boot';
 import { seedData } from '../../scripts/seed-data';
@@ -15,6 +14,8 @@ import { backendEnv, BackendSetup } from '../support/backends';
 import { sharedS3Server } from '../support/s3-server';
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
+import { waitFor } from '../support/wait';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -61,25 +62,18 @@ for (const [db, storage] of [['sqlite', 'filesystem'], ['postgres', 's3']] as co
       const archivePath = join(dataDir, 'archive.tar.gz');
       await writeFile(archivePath, archive);
 
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/restore-process.ts'], {
+      // Killed by its own fault point, half-way through the file swap (never by a timer).
+      const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/restore-process.ts'], {
         cwd: root,
-        env: { ...process.env, ...env, RESTORE_ARCHIVE: archivePath, SLOW_MOVES_MS: '60' },
+        env: { ...process.env, ...env, RESTORE_ARCHIVE: archivePath, NODE_ENV: 'test', AVIARY_FAULT_POINT: 'restore.mid-swap:kill' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          out += d;
-          if (out.includes('"swapping"')) resolve();
-        });
-        child.on('exit', () => reject(new Error(`restore process ended before the swap: ${out} ${err}`)));
-      });
-      await new Promise((r) => setTimeout(r, 500));
-      child.kill('SIGKILL');
-      await exited;
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const signal = await new Promise((resolve) => child.on('exit', (_code, s) => resolve(s)));
+      assert.equal(signal, 'SIGKILL', out);
+      assert.match(out, /fault point reached: restore\.mid-swap/);
 
       service = await bootService({ env, background: false, logger: silentLogger });
       try {
@@ -124,16 +118,16 @@ describe('restore with the S3 server stopped mid-way (PostgreSQL + S3)', functio
           open: async () => (async function* () { yield archive; })(),
           overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false,
         }),
-        (e: { code?: string }) => e.code === 'restore_import_failed',
+        (e: { code?: string; category?: string; details?: { state?: string } }) =>
+          e.code === 'restore_import_failed' && e.category === 'unavailable' && e.details?.state === 'rolled_back',
       );
       await s3.restart();
-      let after: State = await captureState(db.records, blobs);
+      const after: State = await captureState(db.records, blobs);
       assert.deepEqual(after.tables, before.tables);
       assert.deepEqual(after.files, before.files);
-      await service.container.get(RecoverRestores).execute();
-      assert.deepEqual((await blobs.listPage('tmp/restore/')).items, []);
-      after = await captureState(db.records, blobs);
-      assert.deepEqual(after.files, before.files);
+      // The running service removes what the failed restore staged as soon as S3 answers: no restart needed.
+      await waitFor(async () => (await blobs.listPage('tmp/restore/')).items.length === 0, 'the staged files to be removed');
+      assert.deepEqual((await captureState(db.records, blobs)).files, before.files);
     } finally {
       await s3.restart().catch(() => undefined);
       await service.close();

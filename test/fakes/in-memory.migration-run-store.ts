@@ -5,10 +5,10 @@ import type { MigrationRun, MigrationRunStore } from '../../src/application/port
 export class InMemoryMigrationRunStore implements MigrationRunStore {
   readonly rows: (Omit<MigrationRun, 'report'> & { report: string })[] = [];
 
-  async start(kind: string, adminUserId: string | null): Promise<MigrationRun> {
-    const row = { id: randomUUID(), kind, status: 'running' as const, adminUserId, report: 'null', startedAt: new Date(), completedAt: null };
+  async start(kind: string, adminUserId: string | null, report?: unknown): Promise<MigrationRun> {
+    const row = { id: randomUUID(), kind, status: 'running' as const, adminUserId, report: JSON.stringify(report ?? null), startedAt: new Date(), completedAt: null };
     this.rows.push(row);
-    return { ...row, report: null };
+    return { ...row, report: report ?? null };
   }
   async finish(id: string, status: 'completed' | 'failed', report: unknown): Promise<void> {
     const index = this.rows.findIndex((r) => r.id === id && r.status === 'running');

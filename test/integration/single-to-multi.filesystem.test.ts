@@ -13,6 +13,7 @@ import {
   dirHashes, expectedHashes, OLD_API_KEY, PAIRING_FILE_TEXT, type RunningService, singleUserLayout, startService,
   writeDocumentsToDir, writePairingFile,
 } from '../support/single-user-layout';
+import { TS_CHILD_ARGS } from '../support/child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -143,7 +144,7 @@ describe('single-user → multi-user migration interrupted by a kill (SQLite + f
 
   it('a process killed after a verified copy (before deleting its original) is finished by the next start', async () => {
     const stopAfter = 4;
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/support/single-to-multi-child.ts'], {
+    const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/support/single-to-multi-child.ts'], {
       cwd: root,
       env: { ...process.env, ...install.env, STOP_AFTER_COPIES: String(stopAfter), ALLOW_INSECURE: 'true' } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

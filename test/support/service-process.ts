@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Env } from '../../src/plugins/plugin-api';
+import { TS_CHILD_ARGS } from './child-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -14,7 +15,7 @@ export interface ServiceProcess {
 
 /** Starts test/e2e/host/service-process.ts with the given environment and waits until it is ready. */
 export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'test/e2e/host/service-process.ts'], {
+  const child = spawn(process.execPath, [...TS_CHILD_ARGS, 'test/e2e/host/service-process.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,7 +38,8 @@ export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
   });
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = async (predicate: (e: Record<string, unknown>) => boolean, ms = 60_000) => {
+  // Bounds for a hung process, not timings: a loaded machine may take long to start one.
+  const waitFor = async (predicate: (e: Record<string, unknown>) => boolean, ms = 240_000) => {
     const deadline = Date.now() + ms;
     for (;;) {
       const hit = events.find(predicate);

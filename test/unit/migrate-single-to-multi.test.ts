@@ -194,6 +194,27 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
     assert.ok(await target.stat(`users/${first}/pdfs/notes.txt`));
   });
 
+  it('a run killed mid-way is finished into the same admin, even when another admin has become the oldest since', async () => {
+    let puts = 0;
+    const hanging = Object.create(target) as BlobStore;
+    hanging.put = async (key: string, body: ByteStream, options?: PutOptions) => {
+      if (++puts > 2) return new Promise(() => undefined); // the process "dies" here: nothing more happens
+      return target.put(key, body, options);
+    };
+    void migration({ target: hanging }).execute();
+    while (puts <= 2) await new Promise((r) => setImmediate(r));
+    const older = await accounts.createUser({ username: 'older-admin', email: 'o@x', passwordHash: 'h', isAdmin: true });
+    Object.assign(older, { createdAt: '2000-01-01T00:00:00Z' });
+    assert.equal((await accounts.findFirstAdmin())?.id, older.id);
+
+    const { status, report } = await migration({ holder: 'next-process', isDeadHolder: (h) => h === 'me' }).execute();
+    assert.equal(status, 'completed');
+    assert.equal(report.targetUserId, adminId);
+    assert.deepEqual(await keys(target, `users/${older.id}/`), [], 'nothing went to the other admin');
+    assert.equal((await keys(target, `users/${adminId}/pdfs/`)).length, Object.keys(FILES).length);
+    assert.deepEqual(await keys(source), []);
+  });
+
   it('reports an absent or unreadable pairing file without failing the documents', async () => {
     pairing = null;
     assert.equal((await migration().execute()).report.pairing, 'absent');

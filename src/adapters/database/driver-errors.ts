@@ -13,7 +13,7 @@ const UNREACHABLE = new Set([
   '57P01', '57P02', '57P03', '3D000', '28P01', '28000', '08001', '08006',
 ]);
 // Fixed phrases of connection failures; only the matched phrase is repeated, never the message.
-const CONNECTION_TROUBLE = /connection (timeout|terminated)|self[- ]signed|certificate|does not support SSL/i;
+const CONNECTION_TROUBLE = /connection (timeout|terminated)|not queryable|self[- ]signed|certificate|does not support SSL/i;
 const REFUSED_VALUE = new Set(['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_TOOBIG']);
 
 /**

@@ -148,12 +148,19 @@ export class KnexBackupJobStore implements BackupJobStore {
     }
   }
 
+  async recordPlacement(id: string, workerId: string, storageKey: string): Promise<boolean> {
+    const changed = await this.run(() =>
+      this.knex(TABLE).where({ id, worker_id: workerId, status: 'running' }).update({ storage_key: storageKey, heartbeat_at: Date.now() }),
+    );
+    return changed === 1;
+  }
+
   async fail(id: string, message: string, warnings: readonly string[] = []): Promise<void> {
     await this.run(() =>
       this.knex(TABLE)
         .where({ id })
         .whereIn('status', ['pending', 'running'])
-        .update({ status: 'failed', error_message: message, warnings: JSON.stringify(warnings), completed_at: Date.now() }),
+        .update({ status: 'failed', error_message: message, warnings: JSON.stringify(warnings), completed_at: Date.now(), storage_key: null }),
     );
   }
 

@@ -41,8 +41,11 @@ export class KnexMigrationRunStore implements MigrationRunStore {
     private readonly engine: Engine,
   ) {}
 
-  async start(kind: string, adminUserId: string | null): Promise<MigrationRun> {
-    const row = { id: randomUUID(), kind, status: 'running', admin_user_id: adminUserId, report: '{}', started_at: Date.now() };
+  async start(kind: string, adminUserId: string | null, report?: unknown): Promise<MigrationRun> {
+    const row = {
+      id: randomUUID(), kind, status: 'running', admin_user_id: adminUserId,
+      report: report === undefined ? '{}' : JSON.stringify(report), started_at: Date.now(),
+    };
     await this.run(() => this.knex(TABLE).insert(row));
     return toRun({ ...row, completed_at: null });
   }

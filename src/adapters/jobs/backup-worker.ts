@@ -3,6 +3,7 @@ import { BACKUP_RESTORE_LOCK, LockStore } from '../../application/ports/lock-sto
 import type { Logger } from '../../application/ports/system.port';
 import type { ApplyRetention } from '../../application/use-cases/apply-retention.use-case';
 import type { RecoverBackupJobs } from '../../application/use-cases/recover-backup-jobs.use-case';
+import { LeaseKeeper } from '../../application/use-cases/lease-keeper';
 import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import type { BackgroundService } from '../../composition/http-tokens';
 
@@ -82,37 +83,27 @@ export class BackupWorker implements BackgroundService {
     while (!this.stopped) {
       try {
         if (!(await this.hasPending())) return;
-        if (!(await this.takeLock(lockHolder, ttl))) return;
+        const lease = new LeaseKeeper(this.locks, BACKUP_RESTORE_LOCK, lockHolder, { ttlMs: ttl, isDeadHolder: this.options.isDeadHolder });
+        if (!(await lease.acquire('backup'))) return;
         try {
           const job = await this.jobs.claimNext(holder);
           if (!job) return;
           this.abort = new AbortController();
-          const renew = setInterval(() => void this.locks.renew(BACKUP_RESTORE_LOCK, lockHolder, ttl).catch(() => undefined), ttl / 4);
-          renew.unref();
           try {
-            await this.runJob.execute(job, holder, this.abort.signal);
+            // Stopping the worker or losing the lease both stop the backup.
+            await this.runJob.execute(job, holder, AbortSignal.any([this.abort.signal, lease.signal]));
           } finally {
-            clearInterval(renew);
             this.abort = undefined;
           }
-          await this.retention.execute().catch((error) => this.logger.warn('retention failed', { error }));
+          if (!lease.lost) await this.retention.execute().catch((error) => this.logger.warn('retention failed', { error }));
         } finally {
-          await this.locks.release(BACKUP_RESTORE_LOCK, lockHolder).catch(() => undefined);
+          await lease.release();
         }
       } catch (error) {
         this.logger.error('backup worker error', { error });
         return;
       }
     }
-  }
-
-  /** The lease, taking it over from a holder that is certainly dead rather than waiting out its TTL. */
-  private async takeLock(holder: string, ttl: number): Promise<boolean> {
-    if (await this.locks.acquire(BACKUP_RESTORE_LOCK, holder, ttl, 'backup')) return true;
-    const current = await this.locks.current(BACKUP_RESTORE_LOCK);
-    if (!current || !this.options.isDeadHolder?.(current.holder)) return false;
-    await this.locks.release(BACKUP_RESTORE_LOCK, current.holder);
-    return this.locks.acquire(BACKUP_RESTORE_LOCK, holder, ttl, 'backup');
   }
 
   private async hasPending(): Promise<boolean> {

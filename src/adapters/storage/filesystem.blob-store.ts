@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type Dirent, type WriteStream } from 'node:fs';
-import { access, chmod, constants, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, type Dirent, type WriteStream } from 'node:fs';
+import { access, chmod, constants, link, mkdir, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -160,7 +160,15 @@ export class FilesystemBlobStore implements BlobStore {
     const info = await stat(from).catch((error) => { throw this.translate(error, fromKey); });
     if (!info.isFile()) throw notFound(fromKey);
     if (from === to) return;
-    await this.renameInto(from, to).catch((error) => { throw this.translate(error, toKey, 'write'); });
+    // A hard link fails when the name is taken, so an existing object is never replaced; then the old name goes.
+    // Killed in between, both names hold the same bytes: a copy made, its source not yet deleted.
+    await this.linkInto(from, to).catch(async (error) => {
+      if (codeOf(error) === 'EEXIST' && (await stat(to).then((s) => s.isFile(), () => false))) throw exists(toKey);
+      throw this.translate(error, toKey, 'write');
+    });
+    await unlink(from).catch((error) => {
+      if (!isMissing(error)) throw this.translate(error, fromKey, 'write');
+    });
     await this.pruneUpwards(dirname(from));
   }
 
@@ -180,6 +188,23 @@ export class FilesystemBlobStore implements BlobStore {
         return await rename(from, to);
       } catch (error) {
         if (codeOf(error) !== 'ENOENT' || attempt === 3) throw error;
+      }
+    }
+  }
+
+  /** link() with parent creation (retried like renameInto); where links are unsupported, a checked rename. */
+  private async linkInto(from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(to), { recursive: true });
+      try {
+        return await link(from, to);
+      } catch (error) {
+        const code = codeOf(error);
+        if (code && ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'].includes(code)) {
+          if (await stat(to).then(() => true, () => false)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+          return await rename(from, to); // the caller's unlink then finds nothing left to remove
+        }
+        if (code !== 'ENOENT' || attempt === 3) throw error;
       }
     }
   }
@@ -276,6 +301,10 @@ export class FilesystemBlobStore implements BlobStore {
 
 function toInfo(key: string, info: { size: number; mtime: Date }): BlobInfo {
   return { key, size: info.size, modifiedAt: info.mtime };
+}
+
+function exists(key: string): ConflictError {
+  return new ConflictError('blob_exists', `${JSON.stringify(key)} already exists; a move never replaces an object`);
 }
 
 function notFound(key: string): NotFoundError {

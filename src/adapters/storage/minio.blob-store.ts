@@ -6,7 +6,7 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import type {
   BlobInfo, BlobStore, ByteStream, GetOptions, ListOptions, ListPage, PutOptions,
 } from '../../application/ports/blob-store.port';
-import { DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
 
 export interface MinioBlobStoreOptions {
@@ -159,6 +159,8 @@ export class MinioBlobStore implements BlobStore {
     const source = await this.stat(fromKey);
     if (!source) throw notFound(fromKey);
     if (fromKey === toKey) return;
+    // S3 has no rename: checked, then copied, then the source deleted. A move never replaces an object.
+    if (await this.stat(toKey)) throw new ConflictError('blob_exists', `${JSON.stringify(toKey)} already exists; a move never replaces an object`);
     await this.call(async () => {
       if (source.size <= MAX_SINGLE_COPY) {
         // The (bucket, key, "bucket/key") form escapes the copy source fully ("?", "#", "+" in names).

@@ -43,6 +43,13 @@ export interface BackupJobStore {
    * another job already took it, so the caller picks the next name.
    */
   complete(id: string, workerId: string, completion: JobCompletion): Promise<boolean>;
+  /**
+   * Records, before the archive is moved there, the key a running job is about to take, so that a crash
+   * between the move and `complete` leaves a row that says which archive to remove. False when the job is
+   * no longer this worker's running job.
+   */
+  recordPlacement(id: string, workerId: string, storageKey: string): Promise<boolean>;
+  /** Fails a pending or running job; its storage key is cleared (the caller removes the file). */
   fail(id: string, message: string, warnings?: readonly string[]): Promise<void>;
   /** A completed job whose archive is gone from storage becomes failed with this message. */
   markArchiveMissing(id: string, message: string): Promise<void>;

@@ -16,7 +16,8 @@ export interface MigrationRun<Report = unknown> {
 }
 
 export interface MigrationRunStore {
-  start(kind: string, adminUserId: string | null): Promise<MigrationRun>;
+  /** `report` is stored from the start (e.g. the run's target), so a killed run still tells what it was doing. */
+  start(kind: string, adminUserId: string | null, report?: unknown): Promise<MigrationRun>;
   /** Stores the final status and report; a run already finished is left as it is. */
   finish(id: string, status: 'completed' | 'failed', report: unknown): Promise<void>;
   /**

@@ -13,4 +13,5 @@ export const TOKENS = {
   Authenticator: Symbol.for('aviary.Authenticator'),
   ApiKeyTagger: Symbol.for('aviary.ApiKeyTagger'),
   EnsureFirstAdmin: Symbol.for('aviary.EnsureFirstAdmin'),
+  FaultPoints: Symbol.for('aviary.FaultPoints'),
 } as const;

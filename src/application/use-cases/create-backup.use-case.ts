@@ -10,6 +10,7 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import { StorageKeys } from '../../domain/storage-key';
 import type { ArchiveEncoder, ArchiveSourceEntry, EncodedEntry } from '../ports/archive-encoder.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
+import type { FaultPoints } from '../ports/fault-points.port';
 import type { RecordReader, RecordStore, RowFilter } from '../ports/record-store.port';
 import type { Clock, Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
@@ -60,6 +61,7 @@ export class CreateBackup {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly serviceVersion: string,
+    private readonly faults?: FaultPoints,
   ) {}
 
   execute(input: CreateBackupInput): Promise<CreateBackupResult> {
@@ -131,10 +133,12 @@ export class CreateBackup {
         yield { name: tableEntry(table.name), size: tableSizes.get(table.name)!, body: self.tableChunks(reader, table, filters, transform) };
       }
       enter('documents');
+      let written = 0;
       for (const doc of [...documents, ...configs]) {
         signal?.throwIfAborted();
         const entry = await self.openDocument(doc, warnings, signal);
         if (entry) yield entry;
+        if (++written === 1) await self.faults?.reach('backup.mid-documents');
       }
       enter('finalizing');
       const manifest = new TextEncoder().encode(digests.map((d) => checksumLine(d.sha256, d.name)).join(''));

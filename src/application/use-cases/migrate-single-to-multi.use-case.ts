@@ -3,6 +3,7 @@ import { apiKeyLookupPrefixes, storedApiKeyPrefix } from '../auth/api-key-prefix
 import type { ApiKeyTagger } from '../ports/api-key-tagger.port';
 import { ConflictError, NotFoundError, UnavailableError } from '../../domain/errors';
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
+import type { FaultPoints } from '../ports/fault-points.port';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.port';
 import { BACKUP_RESTORE_LOCK, type LockStore } from '../ports/lock-store.port';
 import type { MigrationRunStore } from '../ports/migration-run-store.port';
@@ -10,7 +11,7 @@ import type { PairingFileSource } from '../ports/pairing-file-source.port';
 import type { Clock, Logger, PasswordHasher } from '../ports/system.port';
 import { listAll } from './blob-listing';
 import { describe, DocumentMover, planMove, type SingleUserDocuments } from './single-to-multi/document-mover';
-import { LeaseKeeper } from './single-to-multi/lease-keeper';
+import { LeaseKeeper } from './lease-keeper';
 import {
   type ApiKeyOutcome, emptyReport, type MigrationProgress, type PairingOutcome, type PreviewDocument,
   type SingleToMultiPreview, type SingleToMultiReport, type SingleToMultiResult,
@@ -44,6 +45,7 @@ export interface MigrateSingleToMultiDeps {
   readonly lockTtlMs?: number;
   /** True for a lease holder whose process is certainly gone (e.g. killed on this host). */
   readonly isDeadHolder?: (holder: string) => boolean;
+  readonly faults?: FaultPoints;
 }
 
 export interface ExecuteInput {
@@ -94,7 +96,10 @@ export class MigrateSingleToMulti {
     if (this.running) throw busy();
     this.running = true;
     try {
-      const lease = new LeaseKeeper(this.deps.locks, BACKUP_RESTORE_LOCK, this.deps.holder, this.deps.lockTtlMs ?? 20_000, this.deps.isDeadHolder);
+      const lease = new LeaseKeeper(this.deps.locks, BACKUP_RESTORE_LOCK, this.deps.holder, {
+        ttlMs: this.deps.lockTtlMs ?? 20_000,
+        isDeadHolder: this.deps.isDeadHolder,
+      });
       if (!(await lease.acquire('single-user migration', input.waitForLockMs ?? 0))) throw busy();
       try {
         return await this.run(input, lease);
@@ -108,11 +113,16 @@ export class MigrateSingleToMulti {
 
   private async run(input: ExecuteInput, lease: LeaseKeeper): Promise<SingleToMultiResult> {
     const { runs, accounts, clock, logger } = this.deps;
-    const interrupted = await runs.failRunning(SINGLE_TO_MULTI_KIND, { error: 'interrupted: the process stopped before the run finished' });
-    const admin = await accounts.findFirstAdmin();
-    if (!admin) throw new NotFoundError('admin_not_found', 'No active admin user exists to receive the single-user data');
-    const run = await runs.start(SINGLE_TO_MULTI_KIND, input.adminUserId ?? null);
+    const recorded = await recordedTarget(runs);
+    const interrupted = await runs.failRunning(SINGLE_TO_MULTI_KIND, {
+      ...(recorded ? { targetUserId: recorded } : {}),
+      error: 'interrupted: the process stopped before the run finished',
+    });
+    const { admin, warning } = await this.target(recorded);
     const report = emptyReport(admin.id);
+    // Recorded before any document moves, so a run killed at any point is finished into the same account.
+    const run = await runs.start(SINGLE_TO_MULTI_KIND, input.adminUserId ?? null, report);
+    if (warning) report.warnings.push(warning);
     if (interrupted > 0) report.warnings.push(`${interrupted} earlier run(s) had been interrupted; this run finishes their work`);
     try {
       report.pairing = await this.migratePairing(admin, report);
@@ -127,6 +137,21 @@ export class MigrateSingleToMulti {
     const status = report.failed.length > 0 || report.pairing === 'failed' ? 'failed' : 'completed';
     await runs.finish(run.id, status, report);
     return { runId: run.id, status, startedAt: run.startedAt, completedAt: clock.now(), report };
+  }
+
+  /**
+   * The admin of the latest recorded run while that account is still an active admin (documents must
+   * never be split between accounts), else the oldest active admin.
+   */
+  private async target(recorded: string | null): Promise<{ admin: UserAccount; warning?: string }> {
+    const previous = recorded ? await this.deps.accounts.findUserById(recorded) : null;
+    if (previous?.isAdmin && previous.isActive) return { admin: previous };
+    const admin = await this.deps.accounts.findFirstAdmin();
+    if (!admin) throw new NotFoundError('admin_not_found', 'No active admin user exists to receive the single-user data');
+    const warning = recorded
+      ? `The admin that earlier runs moved documents to (${recorded}) is no longer an active admin; the rest go to ${admin.username}`
+      : undefined;
+    return { admin, warning };
   }
 
   private async migratePairing(admin: UserAccount, report: SingleToMultiReport): Promise<PairingOutcome> {
@@ -190,9 +215,10 @@ export class MigrateSingleToMulti {
     const listed = await this.list(source);
     const plans = listed.map((info) => planMove(source, info, admin.id));
     const progress = { filesDone: 0, filesTotal: plans.length, bytesDone: 0, bytesTotal: listed.reduce((s, i) => s + i.size, 0) };
-    const mover = new DocumentMover(source, this.deps.target, this.deps.logger);
+    const mover = new DocumentMover(source, this.deps.target, this.deps.logger, this.deps.faults);
     for (const plan of plans) {
-      if (lease.lost) throw new UnavailableError('migration_lock_lost', 'The migration lost its lock (database unreachable?); run it again');
+      lease.signal.throwIfAborted();
+      await this.deps.faults?.reach('single-to-multi.before-document');
       if (plan.kind === 'skip') report.skipped.push({ path: plan.path, reason: plan.reason });
       else await mover.move(plan, report);
       progress.filesDone++;
@@ -226,6 +252,15 @@ export class MigrateSingleToMulti {
     for await (const info of listAll(source.blobs, source.prefix)) items.push(info);
     return items;
   }
+}
+
+/** The target of the newest run that recorded one: every later run continues into that account. */
+async function recordedTarget(runs: MigrationRunStore): Promise<string | null> {
+  for (const run of await runs.list(SINGLE_TO_MULTI_KIND, 100)) {
+    const target = (run.report as { targetUserId?: unknown } | null)?.targetUserId;
+    if (typeof target === 'string') return target;
+  }
+  return null;
 }
 
 function busy(): ConflictError {

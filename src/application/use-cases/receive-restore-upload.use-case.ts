@@ -1,5 +1,6 @@
 import { ConflictError } from '../../domain/errors';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
+import type { FaultPoints } from '../ports/fault-points.port';
 import { restoreUploadKey, type RestoreUpload, type RestoreUploadStore } from '../ports/restore-upload-store.port';
 import type { Clock, IdGenerator } from '../ports/system.port';
 
@@ -25,6 +26,7 @@ export class ReceiveRestoreUpload {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     private readonly options: { readonly retentionHours: number },
+    private readonly faults?: FaultPoints,
   ) {}
 
   async execute(input: ReceiveRestoreUploadInput): Promise<RestoreUpload> {
@@ -32,13 +34,23 @@ export class ReceiveRestoreUpload {
     const storageKey = restoreUploadKey(id);
     await this.uploads.create({ id, adminUserId: input.adminUserId, filename: input.filename, storageKey, expiresAt: this.expiry() });
     try {
-      const stored = await this.blobs.put(storageKey, input.body, { signal: input.signal });
+      const stored = await this.blobs.put(storageKey, this.afterFirstChunk(input.body), { signal: input.signal });
       const arrived = await this.uploads.update(id, { status: 'uploaded', fileSize: stored.size, expiresAt: this.expiry() }, ['receiving']);
       if (!arrived) throw new ConflictError('upload_removed', 'The upload was removed while it was arriving');
       return (await this.uploads.get(id))!;
     } catch (error) {
       await this.discardById(id, storageKey);
       throw error;
+    }
+  }
+
+  /** The body as it arrives; the fault point `upload.mid-body` sits after its first chunk. */
+  private async *afterFirstChunk(body: ByteStream): AsyncGenerator<Uint8Array> {
+    let first = true;
+    for await (const chunk of body) {
+      yield chunk;
+      if (first) await this.faults?.reach('upload.mid-body');
+      first = false;
     }
   }
 

@@ -33,6 +33,9 @@ export class RecoverBackupJobs {
         'The service stopped while this backup was running; its partial archive was removed. Start a new backup.',
       );
       await this.blobs.delete(partialBackupKey(job.id));
+      // Killed between naming its archive and completing: the archive is under its final name
+      // (unless that name turned out to be another job's, which the move refused).
+      if (job.storageKey && !(await this.ownedByAnother(job.id, job.storageKey))) await this.blobs.delete(job.storageKey);
       failed.push(job.id);
       this.logger.warn('failed a backup job abandoned by a stopped process', { job_id: job.id });
     }
@@ -45,5 +48,9 @@ export class RecoverBackupJobs {
       removedPartials++;
     }
     return { failed, removedPartials };
+  }
+
+  private async ownedByAnother(jobId: string, key: string): Promise<boolean> {
+    return (await this.jobs.list()).some((j) => j.id !== jobId && j.storageKey === key);
   }
 }

@@ -4,12 +4,23 @@ import { BACKUP_RESTORE_LOCK } from '../ports/lock-store.port';
 import type { RowSpoolFactory } from '../ports/row-spool.port';
 import type { Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
-import { loadPlan, restoreRoot, swapBack } from './restore/file-swap';
+import { LeaseKeeper } from './lease-keeper';
+import { settleRestore } from './restore/settle-restore';
+
+const LOCK_TTL_MS = 120_000;
+
+export interface RecoveryResult {
+  readonly undone: string[];
+  readonly cleaned: string[];
+  /** True when another live process held the global lock: nothing was touched; try again later. */
+  readonly busy: boolean;
+}
 
 /**
  * After a crash mid-restore: a restore whose database transaction never committed has its files
  * put back exactly as they were; one that committed only needs its scratch space removed.
- * Restores still running in a live process (another replica) are left alone.
+ * It works under the global lock (taken over from a dead holder), so two starting replicas never
+ * put the same files back at once, and a restore still running elsewhere is never touched.
  */
 export class RecoverRestores {
   constructor(
@@ -18,29 +29,31 @@ export class RecoverRestores {
     private readonly spools: RowSpoolFactory,
     private readonly logger: Logger,
     private readonly isDeadHolder: (holder: string) => boolean,
+    /** Names this process as the lock holder while it recovers. */
+    private readonly holder = 'recover-restores',
   ) {}
 
-  async execute(): Promise<{ undone: string[]; cleaned: string[] }> {
-    const runIds = new Set<string>();
-    for await (const blob of listAll(this.blobs, 'tmp/restore/')) runIds.add(blob.key.split('/')[2]);
-    const lock = await this.db.locks.current(BACKUP_RESTORE_LOCK);
-    const live = lock && !this.isDeadHolder(lock.holder) ? lock.holder.split(':restore:')[1] : undefined;
-    const undone: string[] = [];
-    const cleaned: string[] = [];
-    for (const runId of runIds) {
-      if (runId === live) continue;
-      const plan = await loadPlan(this.blobs, runId);
-      if (plan && !(await this.db.records.hasCommitMarker(plan.markerId))) {
-        await swapBack(this.blobs, plan);
-        undone.push(runId);
-        this.logger.warn('undid the file changes of a restore that did not finish', { restore_id: runId });
-      } else {
-        cleaned.push(runId);
+  async execute(): Promise<RecoveryResult> {
+    const lease = new LeaseKeeper(this.db.locks, BACKUP_RESTORE_LOCK, this.holder, { ttlMs: LOCK_TTL_MS, isDeadHolder: this.isDeadHolder });
+    if (!(await lease.acquire('restore recovery'))) return { undone: [], cleaned: [], busy: true };
+    try {
+      const runIds = new Set<string>();
+      for await (const blob of listAll(this.blobs, 'tmp/restore/')) runIds.add(blob.key.split('/')[2]);
+      const undone: string[] = [];
+      const cleaned: string[] = [];
+      for (const runId of runIds) {
+        lease.signal.throwIfAborted();
+        if ((await settleRestore(this.blobs, this.db.records, runId)) === 'rolled_back') {
+          undone.push(runId);
+          this.logger.warn('undid the file changes of a restore that did not finish', { restore_id: runId });
+        } else {
+          cleaned.push(runId);
+        }
       }
-      await this.blobs.deletePrefix(restoreRoot(runId));
-      if (plan) await this.db.records.clearCommitMarker(plan.markerId);
+      await this.spools.sweep(new Set());
+      return { undone, cleaned, busy: false };
+    } finally {
+      await lease.release();
     }
-    await this.spools.sweep(new Set(live ? [live] : []));
-    return { undone, cleaned };
   }
 }

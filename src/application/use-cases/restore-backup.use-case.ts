@@ -10,11 +10,15 @@ import { BACKUP_RESTORE_LOCK } from '../ports/lock-store.port';
 import type { RowSpool, RowSpoolFactory } from '../ports/row-spool.port';
 import type { Clock, IdGenerator, Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
-import { restoreRoot, savePlan, stagedKey, swapBack, swapIn, SwapPlan } from './restore/file-swap';
+import type { FaultPointName, FaultPoints } from '../ports/fault-points.port';
+import { LeaseKeeper } from './lease-keeper';
+import { restoreRoot, savePlan, stagedKey, swapIn, SwapPlan } from './restore/file-swap';
+import { restoreFailure } from './restore/restore-failure';
 import { ArchiveRecheck, boundedText } from './restore/archive-recheck';
 import { archiveCarriesFiles, RestoreScope, UserSetBuilder, type UserSet } from './restore/restore-scope';
 import { checkRestoreRequest } from './restore/restore-request';
 import { restoreRows } from './restore/restore-rows';
+import { settleRestore } from './restore/settle-restore';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
 
@@ -61,14 +65,27 @@ export interface RestoreDeps {
   readonly logger: Logger;
   /** This process's tag; lock holders and job workers are derived from it. */
   readonly processTag: string;
+  /** Named steps where a test can stop the work; absent in production (a no-op). */
+  readonly faults?: FaultPoints;
+  /** Lease length of the global lock (default two minutes); renewed every third of it. */
+  readonly lockTtlMs?: number;
+  /** True for a lock holder whose process is certainly gone: its lock is taken over at once. */
+  readonly isDeadHolder?: (holder: string) => boolean;
 }
 
 const LOCK_TTL_MS = 120_000;
+/** Pauses between attempts to settle a failed restore in the request, then in the background (capped). */
+const SETTLE_NOW_DELAYS_MS = [0, 200, 1_000];
+const SETTLE_LATER_MAX_MS = 30_000;
+
+/** Errors a restore answers as they are: they come before anything was staged or changed. */
+const AS_IS = new Set(['invalid_user_ids', 'operation_in_progress']);
 
 /**
  * SPEC §8: validate everything first, hold the global lock, take a safety backup, stage files and
  * spool rows, then replace rows and swap files inside one database transaction. Any failure
- * before the commit puts every file back and rolls the database back: all or nothing.
+ * before the commit puts every file back and rolls the database back: all or nothing. A failure
+ * after it keeps the restored state. The error says which of the two happened.
  */
 export class RestoreBackup {
   constructor(private readonly d: RestoreDeps) {}
@@ -79,26 +96,27 @@ export class RestoreBackup {
     const holder = `${this.d.processTag}:restore:${restoreId}`;
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
     progress('locking', 0);
-    if (!(await this.d.db.locks.acquire(BACKUP_RESTORE_LOCK, holder, LOCK_TTL_MS, `restore ${restoreId}`))) {
+    const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: this.d.lockTtlMs ?? LOCK_TTL_MS, isDeadHolder: this.d.isDeadHolder, parent: input.signal });
+    if (!(await lease.acquire(`restore ${restoreId}`))) {
       const current = await this.d.db.locks.current(BACKUP_RESTORE_LOCK);
       throw new ConflictError('operation_in_progress', `Another ${current?.purpose.split(' ')[0] ?? 'backup or restore'} is running; try again when it has finished`);
     }
-    const renew = setInterval(() => void this.d.db.locks.renew(BACKUP_RESTORE_LOCK, holder, LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 4);
-    renew.unref?.();
+    const owner = { lease, handedOver: false, planSaved: false };
     try {
-      return await this.run(restoreId, input, progress);
+      return await this.run(restoreId, input, progress, owner);
     } finally {
-      clearInterval(renew);
-      await this.d.db.locks.release(BACKUP_RESTORE_LOCK, holder).catch(() => undefined);
+      // A restore still being undone keeps the lock until its files are back.
+      if (!owner.handedOver) await lease.release();
     }
   }
 
-  private async run(restoreId: string, input: RestoreInput, progress: (p: RestorePhase, n: number) => void): Promise<RestoreReport> {
+  private async run(restoreId: string, input: RestoreInput, progress: (p: RestorePhase, n: number) => void, owner: LeaseOwner): Promise<RestoreReport> {
+    const signal = owner.lease.signal;
     progress('validating', 2);
     const analysis = await this.d.validate.execute({
       source: await input.open(),
       sizeBytes: input.sizeBytes,
-      signal: input.signal,
+      signal,
       restore: {
         overwriteDatabase: input.overwriteDatabase,
         overwriteFiles: input.overwriteFiles,
@@ -118,17 +136,21 @@ export class RestoreBackup {
     let safetyBackupJobId: string | null = null;
     if (input.safetyBackup !== false) {
       progress('safety-backup', 33);
-      safetyBackupJobId = await this.safetyBackup(input.adminUserId);
+      safetyBackupJobId = await this.safetyBackup(input.adminUserId, signal);
     }
 
     const spool = await this.d.spools.create(restoreId);
     const warnings: string[] = [];
+    let committed = false;
     try {
       progress('reading', 50);
-      const staged = await this.readArchive(restoreId, input, spool, warnings);
+      const staged = await this.readArchive(restoreId, { ...input, signal }, spool, warnings);
+      await this.fault('restore.after-stage');
       const markerId = this.d.ids.uuid();
       const plan = await this.planFiles(restoreId, markerId, input, staged);
+      owner.planSaved = true; // from here on, a failure may have moved current files
       await savePlan(this.d.blobs, plan);
+      await this.fault('restore.after-plan');
 
       progress('database', 75);
       const rows = await this.d.db.records.writeTransaction(
@@ -140,20 +162,20 @@ export class RestoreBackup {
                 pairings: staged.pairings,
               })
             : {};
+          await this.fault('restore.after-rows');
           progress('files', 85);
-          try {
-            await swapIn(this.d.blobs, plan);
-          } catch (error) {
-            await swapBack(this.d.blobs, plan);
-            throw error;
-          }
+          await swapIn(this.d.blobs, plan, () => this.fault('restore.mid-swap'));
+          await this.fault('restore.after-swap-in');
+          signal.throwIfAborted(); // never commit without the lock
+          await this.fault('restore.before-commit');
           return result;
         },
         { commitMarker: markerId },
       );
+      committed = true;
+      await this.fault('restore.after-commit');
       progress('finishing', 95);
-      await this.d.blobs.deletePrefix(restoreRoot(restoreId));
-      await this.d.db.records.clearCommitMarker(markerId);
+      await settleRestore(this.d.blobs, this.d.db.records, restoreId, true);
       await this.d.db.migrate();
       progress('done', 100);
       this.d.logger.info('restore completed', { restore_id: restoreId, rows, files: plan.place.length });
@@ -167,25 +189,74 @@ export class RestoreBackup {
         analysis,
       };
     } catch (error) {
-      this.d.logger.error('restore failed; nothing was changed', { restore_id: restoreId, error });
-      await this.d.blobs.deletePrefix(restoreRoot(restoreId)).catch(() => undefined);
-      if (isDomainError(error) && (error.code === 'invalid_user_ids' || error.category === 'conflict' && error.code === 'operation_in_progress')) throw error;
-      throw new DomainError('internal', 'restore_import_failed', `Restore failed and was rolled back, nothing was changed: ${messageOf(error)}`, {
-        cause: isDomainError(error) ? error.code : undefined,
-      });
+      throw await this.failed(restoreId, error, committed, owner);
     } finally {
       await spool.dispose();
     }
   }
 
-  private async safetyBackup(adminUserId: string | null): Promise<string> {
+  /**
+   * Settles a failed run at once (files back, or kept when the commit happened), retrying a little;
+   * when storage or database still fail, hands the lock to a background retry that keeps at it.
+   */
+  private async failed(restoreId: string, error: unknown, committed: boolean, owner: LeaseOwner): Promise<unknown> {
+    const { blobs, db, logger } = this.d;
+    if (!owner.planSaved) {
+      // Nothing current was touched: only staged copies to remove, now or (storage down) a little later.
+      await blobs.deletePrefix(restoreRoot(restoreId)).catch(() => this.settleLater(restoreId, false, null));
+      return !committed && isDomainError(error) && AS_IS.has(error.code) ? error : restoreFailure(error, 'rolled_back');
+    }
+    for (const delay of SETTLE_NOW_DELAYS_MS) {
+      if (delay > 0) await sleep(delay);
+      try {
+        const state = await settleRestore(blobs, db.records, restoreId, committed);
+        logger.error(state === 'committed' ? 'restore committed, then a later step failed' : 'restore failed and was rolled back', { restore_id: restoreId, error });
+        return restoreFailure(error, state);
+      } catch (settleError) {
+        logger.warn('could not settle the failed restore yet', { restore_id: restoreId, error: settleError });
+      }
+    }
+    owner.handedOver = true;
+    this.settleLater(restoreId, committed, owner.lease);
+    logger.error('restore failed; putting its files back in the background', { restore_id: restoreId, error });
+    return restoreFailure(error, committed ? 'committed' : 'rolling_back');
+  }
+
+  /**
+   * Retries with growing pauses until the run is settled, then frees the lock (`lease`, when the run
+   * still held it); stops if the lock is lost, leaving the rest to the next start.
+   */
+  private settleLater(restoreId: string, committed: boolean, lease: LeaseKeeper | null, delay = SETTLE_NOW_DELAYS_MS[SETTLE_NOW_DELAYS_MS.length - 1]): void {
+    const timer = setTimeout(async () => {
+      if (lease?.lost) {
+        this.d.logger.error('lost the lock while undoing a failed restore; the next start finishes it', { restore_id: restoreId });
+        await lease.release();
+        return;
+      }
+      try {
+        const state = await settleRestore(this.d.blobs, this.d.db.records, restoreId, committed);
+        this.d.logger.warn('settled a failed restore', { restore_id: restoreId, state });
+        await lease?.release();
+      } catch (error) {
+        this.d.logger.warn('could not settle the failed restore yet; retrying', { restore_id: restoreId, error });
+        this.settleLater(restoreId, committed, lease, Math.min(delay * 2, SETTLE_LATER_MAX_MS));
+      }
+    }, delay);
+    timer.unref?.();
+  }
+
+  private async fault(point: FaultPointName): Promise<void> {
+    await this.d.faults?.reach(point);
+  }
+
+  private async safetyBackup(adminUserId: string | null, signal: AbortSignal): Promise<string> {
     const job = await this.d.db.jobs.create({
       adminUserId,
       trigger: 'safety',
       options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
     });
     const claimed = await this.d.db.jobs.claim(job.id, this.d.processTag);
-    const done = claimed ? await this.d.runBackup.execute(claimed, this.d.processTag) : null;
+    const done = claimed ? await this.d.runBackup.execute(claimed, this.d.processTag, signal) : null;
     if (done?.status !== 'completed') {
       throw new DomainError('internal', 'safety_backup_failed',
         `Could not take the safety backup, so nothing was restored: ${done?.errorMessage ?? 'the job could not be claimed'}`);
@@ -309,6 +380,14 @@ function noAdminLeft(): DomainError {
     'This restore would leave no active admin, so nobody could use the admin API afterwards; confirm it (confirm_no_admin) to restore anyway');
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface LeaseOwner {
+  readonly lease: LeaseKeeper;
+  /** Set when a background retry took the lease over (the restore is still being undone). */
+  handedOver: boolean;
+  /** Set once the swap plan may exist: before it, no current file was touched. */
+  planSaved: boolean;
 }

@@ -4,7 +4,9 @@ import { DomainError, isDomainError } from '../../domain/errors';
 import { StorageKeys } from '../../domain/storage-key';
 import type { BackupJobStore } from '../ports/backup-job-store.port';
 import type { BlobStore } from '../ports/blob-store.port';
+import type { FaultPoints } from '../ports/fault-points.port';
 import type { Clock, Logger } from '../ports/system.port';
+import { unwrapAbort } from './abort-reason';
 import type { BackupProgress, CreateBackup } from './create-backup.use-case';
 import type { ValidateArchive } from './validate-archive.use-case';
 
@@ -34,10 +36,13 @@ export class RunBackupJob {
     private readonly policy: RetentionPolicy,
     /** Re-reads the stored archive (without a database: it only checks the archive itself). */
     private readonly validate: ValidateArchive,
+    private readonly faults?: FaultPoints,
   ) {}
 
   async execute(job: BackupJob, workerId: string, signal?: AbortSignal): Promise<BackupJob | null> {
     const tempKey = partialBackupKey(job.id);
+    /** Where the archive is now: the temporary key, then its final name once moved there. */
+    let placed = tempKey;
     let last: BackupProgress = { phase: 'planning', bytesDone: 0, bytesTotal: 0 };
     let lastSent = 0;
     const send = () => {
@@ -66,14 +71,29 @@ export class RunBackupJob {
       if (!stored) throw new Error('the finished archive disappeared from storage before it could be named');
       await this.verify(job.id, tempKey, signal);
       const verifiedAt = this.clock.now();
-      const { filename, key } = await this.finalName();
-      await this.blobs.move(tempKey, key);
+      await this.faults?.reach('backup.before-move');
       const now = this.clock.now();
       const expiresAt = this.policy.retentionDays ? new Date(now.getTime() + this.policy.retentionDays * 86_400_000) : null;
-      const ok = await this.jobs.complete(job.id, workerId, { storageKey: key, filename, fileSize: stored.size, warnings: result.warnings, expiresAt, verifiedAt });
-      if (!ok) {
-        await this.blobs.delete(key);
-        throw new Error('the job was taken over or cancelled while it ran');
+      let filename = '';
+      for (let attempt = 0; ; attempt++) {
+        const next = await this.freeName(now, attempt);
+        attempt = next.attempt;
+        if (!(await this.jobs.recordPlacement(job.id, workerId, next.key))) throw new Error('the job was taken over or cancelled while it ran');
+        try {
+          await this.blobs.move(placed, next.key);
+        } catch (error) {
+          if (isDomainError(error) && error.code === 'blob_exists') continue; // taken since it was checked
+          throw error;
+        }
+        placed = next.key;
+        await this.faults?.reach('backup.after-move');
+        if (await this.jobs.complete(job.id, workerId, { storageKey: next.key, filename: next.filename, fileSize: stored.size, warnings: result.warnings, expiresAt, verifiedAt })) {
+          filename = next.filename;
+          break;
+        }
+        // false: another job recorded this name first, unless this job is no longer ours at all.
+        const current = await this.jobs.get(job.id);
+        if (current?.status !== 'running' || current.workerId !== workerId) throw new Error('the job was taken over or cancelled while it ran');
       }
       this.logger.info('backup completed', { job_id: job.id, filename, bytes: stored.size, documents: result.documents });
       return this.jobs.get(job.id);
@@ -81,7 +101,7 @@ export class RunBackupJob {
       const message = describe(error);
       this.logger.error('backup failed', { job_id: job.id, error: message });
       await this.jobs.fail(job.id, message).catch(() => undefined);
-      await this.blobs.delete(tempKey).catch(() => undefined);
+      await this.blobs.delete(placed).catch(() => undefined);
       return this.jobs.get(job.id);
     } finally {
       clearInterval(heartbeat);
@@ -102,19 +122,19 @@ export class RunBackupJob {
       `Backup verification failed, the archive was discarded: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`);
   }
 
-  /** UTC name of now; `_2`, `_3`… when taken (two jobs finishing in the same second). */
-  private async finalName(): Promise<{ filename: string; key: string }> {
-    const now = this.clock.now();
-    for (let attempt = 0; attempt < 1000; attempt++) {
-      const filename = backupFilename(now, attempt);
+  /** UTC name of `at`; `_2`, `_3`… when taken (jobs finishing in the same second). Starts looking at `from`. */
+  private async freeName(at: Date, from: number): Promise<{ filename: string; key: string; attempt: number }> {
+    for (let attempt = from; attempt < 1000; attempt++) {
+      const filename = backupFilename(at, attempt);
       const key = StorageKeys.backup(filename);
-      if (!(await this.blobs.stat(key))) return { filename, key };
+      if (!(await this.blobs.stat(key))) return { filename, key, attempt };
     }
     throw new Error('no free backup filename for this second');
   }
 }
 
-function describe(error: unknown): string {
+function describe(failure: unknown): string {
+  const error = unwrapAbort(failure);
   if (isDomainError(error)) return error.message;
   if (error instanceof Error && error.name === 'AbortError') return 'The backup was cancelled';
   return `Backup failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -97,7 +97,7 @@ export class MemoryBlobStore implements BlobStore {
     assertValidKey(toKey);
     const entry = this.entry(fromKey);
     if (fromKey === toKey) return;
-    await this.delete(toKey);
+    if (this.objects.has(toKey)) throw new DomainError('conflict', 'blob_exists', `${JSON.stringify(toKey)} already exists; a move never replaces an object`);
     this.objects.set(toKey, entry);
     this.objects.delete(fromKey);
   }

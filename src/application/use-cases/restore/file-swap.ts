@@ -35,26 +35,28 @@ export async function loadPlan(blobs: BlobStore, runId: string): Promise<SwapPla
   return JSON.parse(new TextDecoder().decode(Buffer.concat(parts))) as SwapPlan;
 }
 
-/** Moves current files aside and staged files into place; `onStep` counts moves for progress. */
-export async function swapIn(blobs: BlobStore, plan: SwapPlan, onStep?: () => void): Promise<void> {
-  for (const key of plan.setAside) {
-    await blobs.move(key, previousKey(plan.runId, key));
-    onStep?.();
-  }
-  for (const { target } of plan.place) {
-    await blobs.move(stagedKey(plan.runId, target), target);
-    onStep?.();
-  }
+/** Moves current files aside, then staged files into place; `afterSetAside` runs between the two. */
+export async function swapIn(blobs: BlobStore, plan: SwapPlan, afterSetAside?: () => Promise<void>): Promise<void> {
+  for (const key of plan.setAside) await blobs.move(key, previousKey(plan.runId, key));
+  await afterSetAside?.();
+  for (const { target } of plan.place) await blobs.move(stagedKey(plan.runId, target), target);
 }
 
-/** Puts every file back as it was before `swapIn` began, whatever point it reached. Idempotent. */
+/**
+ * Puts every file back as it was before `swapIn` began, whatever point it reached. Idempotent, and safe
+ * to rerun after a crash at any point, including inside a move that copied but had not yet deleted its
+ * source (an S3 move, or a hard link on a filesystem): a placed file that did not exist before goes
+ * whatever its staged copy shows; a set-aside file comes back from `previous/` over whatever is there.
+ */
 export async function swapBack(blobs: BlobStore, plan: SwapPlan): Promise<void> {
   for (const { target, existedBefore } of [...plan.place].reverse()) {
-    if (existedBefore) continue;
-    const placed = (await blobs.stat(stagedKey(plan.runId, target))) === null && (await blobs.stat(target)) !== null;
-    if (placed) await blobs.delete(target);
+    if (!existedBefore && (await blobs.stat(target))) await blobs.delete(target);
   }
   for (const key of plan.setAside) {
-    if (await blobs.stat(previousKey(plan.runId, key))) await blobs.move(previousKey(plan.runId, key), key);
+    const previous = previousKey(plan.runId, key);
+    if (!(await blobs.stat(previous))) continue;
+    // `previous/` holds a complete copy: what sits at the key now is the restored file or the same original.
+    await blobs.delete(key);
+    await blobs.move(previous, key);
   }
 }

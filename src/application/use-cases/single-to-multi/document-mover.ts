@@ -1,6 +1,7 @@
 import { isDomainError } from '../../../domain/errors';
 import { keyProblem, StorageKeys } from '../../../domain/storage-key';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.port';
+import type { FaultPoints } from '../../ports/fault-points.port';
 import type { Logger } from '../../ports/system.port';
 import { digestOf, DigestingStream, sameContent } from '../content-digest';
 import type { SingleToMultiReport } from './report';
@@ -36,6 +37,7 @@ export class DocumentMover {
     private readonly source: SingleUserDocuments,
     private readonly target: BlobStore,
     private readonly logger: Logger,
+    private readonly faults?: FaultPoints,
   ) {}
 
   async move(plan: Extract<PlannedMove, { kind: 'move' }>, report: SingleToMultiReport): Promise<void> {
@@ -52,11 +54,13 @@ export class DocumentMover {
         return;
       }
       this.logger.debug('single-user document copied and verified', { path, size: copied.size });
+      await this.faults?.reach('single-to-multi.after-copy');
       if (!(await this.deleteOriginalIfUnchanged(info))) {
         await this.target.delete(to).catch(() => undefined);
         report.failed.push({ path, reason: 'the original changed while it was copied; it was kept and will be moved by the next run' });
         return;
       }
+      await this.faults?.reach('single-to-multi.after-delete');
       report.moved.push({ from: path, to, size: copied.size });
       report.bytes += copied.size;
     } catch (error) {
