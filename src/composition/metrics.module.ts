@@ -19,11 +19,12 @@ export function metricsModule(c: Container, config: AppConfig): void {
 
   c.onActivation(RestoreBackup, (ctx, restore) => {
     const metrics = ctx.get(PrometheusMetrics);
-    const execute = restore.execute.bind(restore);
-    restore.execute = async (...args) => {
+    // `this` is kept, so an object derived from the use case (Object.create) still runs as itself.
+    const execute = restore.execute;
+    restore.execute = async function (this: RestoreBackup, ...args) {
       const started = performance.now();
       try {
-        const report = await execute(...args);
+        const report = await execute.apply(this, args);
         metrics.restoreFinished('succeeded', (performance.now() - started) / 1000);
         return report;
       } catch (error) {
@@ -35,9 +36,9 @@ export function metricsModule(c: Container, config: AppConfig): void {
   });
   c.onActivation(ReceiveRestoreUpload, (ctx, receive) => {
     const metrics = ctx.get(PrometheusMetrics);
-    const execute = receive.execute.bind(receive);
-    receive.execute = async (...args) => {
-      const upload = await execute(...args);
+    const execute = receive.execute;
+    receive.execute = async function (this: ReceiveRestoreUpload, ...args) {
+      const upload = await execute.apply(this, args);
       metrics.uploadReceived(upload.fileSize);
       return upload;
     };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, type Dirent, type WriteStream } from 'node:fs';
-import { access, chmod, constants, link, mkdir, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
+import { createWriteStream, type Dirent, type WriteStream } from 'node:fs';
+import { access, chmod, constants, link, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -195,7 +195,7 @@ export class FilesystemBlobStore implements BlobStore {
   /** link() with parent creation (retried like renameInto); where links are unsupported, a checked rename. */
   private async linkInto(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(to), { recursive: true });
+      await mkdirPrivate(dirname(to));
       try {
         return await link(from, to);
       } catch (error) {
