@@ -7,20 +7,13 @@ import { TOKENS } from '../../src/application/ports/tokens';
 import { ValidateArchive } from '../../src/application/use-cases/validate-archive.use-case';
 import { AVIARY_ERROR_TYPES } from '../../src/adapters/http/aviary-error-types';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
+import { waitForJob } from '../support/backup-jobs';
 import { startTestService, TestService } from '../support/service';
 
 async function* bytes(data: Buffer) {
   yield data;
 }
 
-async function waitForJob(t: TestService, cookie: string, id: string) {
-  for (let i = 0; i < 600; i++) {
-    const res = await request(t.app).get(`/api/admin/backup-job/${id}`).set('Cookie', cookie);
-    if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('backup did not finish');
-}
 
 for (const [db, storage] of [['sqlite', 'filesystem'], ['postgres', 's3']] as [DatabaseKind, StorageKind][]) {
   describe(`backups say what they could not do (${db} + ${storage})`, function () {

@@ -10,6 +10,7 @@ import type { DatabaseBackend } from '../../src/application/ports/database.port'
 import { TOKENS } from '../../src/application/ports/tokens';
 import { AVIARY_TABLES } from '../../src/domain/schema/aviary-schema';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
+import { waitForJob } from '../support/backup-jobs';
 import { startTestService, TestService } from '../support/service';
 
 async function* bytes(data: Buffer) {
@@ -48,14 +49,6 @@ async function seedSmall(t: TestService): Promise<{ users: string[]; files: Map<
   return { users, files };
 }
 
-async function waitForJob(t: TestService, cookie: string, id: string) {
-  for (let i = 0; i < 300; i++) {
-    const res = await request(t.app).get(`/api/admin/backup-job/${id}`).set('Cookie', cookie);
-    if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('backup did not finish');
-}
 
 async function extract(archive: Buffer): Promise<{ dir: string; names: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'aviary-extract-'));
