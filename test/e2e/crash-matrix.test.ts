@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
@@ -15,13 +15,13 @@ import { ReceiveRestoreUpload } from '../../src/application/use-cases/receive-re
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { RunBackupJob } from '../../src/application/use-cases/run-backup-job.use-case';
 import { InjectedFaultPoints } from '../../src/adapters/system/env.fault-points';
-import { FILESYSTEM_TEMP_DIR } from '../../src/adapters/storage/filesystem.blob-store';
 import { bootService, BootedService } from '../../src/boot';
 import { seedData } from '../../scripts/seed-data';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
 import { pgConnection } from '../support/postgres';
 import { sharedS3Server } from '../support/s3-server';
 import { silentLogger } from '../support/service';
+import { leftovers } from '../support/leftovers';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
 import { TS_CHILD_ARGS } from '../support/child-node';
@@ -80,17 +80,6 @@ async function killedAt(point: FaultPointName, env: Record<string, string>): Pro
   const [, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
   assert.equal(signal, 'SIGKILL', `the child was not killed at ${point}: ${out}`);
   assert.match(out, new RegExp(`fault point reached: ${point.replace('.', '\\.')}`));
-}
-
-/** Everything a crash could leave in temporary areas: objects under tmp/, temp files, restore spools. */
-async function leftovers(blobs: BlobStore, dataDir: string): Promise<string[]> {
-  const left: string[] = [];
-  for await (const blob of listAll(blobs, 'tmp/')) left.push(blob.key);
-  for (const dir of [FILESYSTEM_TEMP_DIR, 'tmp-restore']) {
-    const names = await readdir(join(dataDir, dir), { recursive: true }).catch(() => [] as string[]);
-    left.push(...names.map((n) => `${dir}/${n}`));
-  }
-  return left;
 }
 
 async function hashes(blobs: BlobStore, prefix: string): Promise<Record<string, string>> {

@@ -291,7 +291,12 @@ export class FilesystemBlobStore implements BlobStore {
       return new ConflictError('blob_path_conflict',
         `Cannot store ${JSON.stringify(key)}: a folder and an object would share one name on the filesystem backend`);
     }
-    if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO'].includes(code)) {
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      return new UnavailableError('storage_full',
+        `The disk holding DATA_DIR (${this.root}) is full (${code}) while writing ${JSON.stringify(key)}: ` +
+        'free space on it (old backups under backups/ can be deleted) or move DATA_DIR to a larger disk, then try again');
+    }
+    if (code && ['EACCES', 'EPERM', 'EROFS', 'EIO'].includes(code)) {
       return new UnavailableError('storage_unavailable',
         `Filesystem storage at ${this.root} failed on ${JSON.stringify(key)} (${code}): check DATA_DIR, its permissions and free space`);
     }
