@@ -37,7 +37,7 @@ export function suppressStartupMigration(): () => void {
   };
 }
 
-/** SPEC §7: the use case, its admin endpoints and the startup run. */
+/** docs/single-to-multi.md: the use case, its admin endpoints and the startup run. */
 export const singleToMultiModule: FeatureModule = (c: Container, config: AppConfig) => {
   c.bind(MigrateSingleToMulti).toResolvedValue(
     (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger, tagger: ApiKeyTagger, faults: FaultPoints) => {

@@ -1,7 +1,7 @@
 import { InvalidInputError } from './errors';
 import { AVIARY_TABLE_NAMES } from './schema/aviary-schema';
 
-/** A backup job's life: pending → running → completed | failed (SPEC §5 BackupJob). */
+/** A backup job's life: pending → running → completed | failed (README, HTTP API BackupJob). */
 export type JobStatus = 'pending' | 'running' | 'completed' | 'failed';
 
 export type BackupPhase = 'queued' | 'planning' | 'database' | 'documents' | 'finalizing' | 'done';

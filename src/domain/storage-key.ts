@@ -1,7 +1,7 @@
 import { InvalidInputError } from './errors';
 
 /**
- * Storage keys are '/'-separated relative names, the same on every backend (SPEC §3).
+ * Storage keys are '/'-separated relative names, the same on every backend (docs/archive-format.md).
  * This is the only place that decides whether a key is acceptable.
  */
 export function keyProblem(key: string): string | null {

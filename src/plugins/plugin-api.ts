@@ -19,7 +19,7 @@ export interface PluginContext {
 export interface BackendDefinition<Options, Backend> {
   readonly description?: string;
   readonly optionsSchema: ZodType<Options, ZodTypeDef, unknown>;
-  /** Raw options read from the environment (SPEC §1 names); validated afterwards. */
+  /** Raw options read from the environment (README, Configuration names); validated afterwards. */
   optionsFromEnv?(env: Env, dataDir: string): unknown;
   /** Option name → environment variable, so start-up errors name the variable an operator sets. */
   readonly envNames?: Readonly<Record<string, string>>;

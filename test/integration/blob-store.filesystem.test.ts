@@ -47,7 +47,7 @@ describe('filesystem storage', () => {
     });
   });
 
-  describe('layout on disk (SPEC §3)', () => {
+  describe('layout on disk (docs/archive-format.md)', () => {
     let root: string;
     let store: BlobStore;
 

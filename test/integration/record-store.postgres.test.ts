@@ -45,7 +45,7 @@ describe('postgres', function () {
   describe('postgres plugin', () => {
     const registry = new PluginRegistry().use(postgresPlugin);
 
-    it('takes SPEC §1 defaults from an empty environment', () => {
+    it('takes README, Configuration defaults from an empty environment', () => {
       const resolved = registry.resolveDatabase('postgres', {}, '/data');
       assert.ok(resolved.ok);
       assert.deepEqual(resolved.backend.options, {

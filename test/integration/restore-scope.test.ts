@@ -35,7 +35,7 @@ const USER_TABLES = ['users', 'api_keys', 'user_sessions', 'user_folders_cache',
 const usersOf = (body: Buffer) => JSON.parse(body.toString()) as Record<string, unknown>[];
 
 /**
- * What a restore replaces (SPEC §8): only what the archive positively carries. A table-selective
+ * What a restore replaces (docs/restore-and-archives.md): only what the archive positively carries. A table-selective
  * backup, or a users table that is absent or null, never removes users or their files; a restore
  * that would leave no active admin is refused unless confirmed; the analysis says what changes.
  */

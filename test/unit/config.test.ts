@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ConfigError, loadConfig, parseByteSize } from '../../src/adapters/config/app-config';
 import { createRegistry } from '../../src/plugins/builtin';
 
-describe('configuration (SPEC §1)', () => {
+describe('configuration (README, Configuration)', () => {
   const registry = createRegistry();
 
   it('starts on embedded defaults: SQLite and files under ./data, multi-user, 10 GiB uploads', () => {

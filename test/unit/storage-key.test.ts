@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { assertValidKey, keyProblem } from '../../src/domain/storage-key';
 
-describe('storage keys (SPEC §3)', () => {
+describe('storage keys (docs/archive-format.md)', () => {
   it('accepts real document names, including dots inside a name', () => {
     for (const key of ['users/u/pdfs/Vol..2.pdf', 'users/u/pdfs/a b/Überweisung 日本語.pdf', 'backups/x.tar.gz', '.hidden/x']) {
       assert.equal(keyProblem(key), null, key);

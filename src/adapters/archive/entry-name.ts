@@ -11,7 +11,7 @@ const MAX_NAME_BYTES = 4096;
 export type NameCheck = { readonly ok: true; readonly name: string } | { readonly ok: false; readonly reason: string };
 
 /**
- * SPEC §6 name safety, applied to the name a tar reader would act on (after PAX and GNU long-name
+ * docs/archive-format.md name safety, applied to the name a tar reader would act on (after PAX and GNU long-name
  * overrides): strips a leading `./` and a trailing `/`; refuses NUL, backslash, absolute names,
  * drive letters and empty, `.` or `..` segments. `''` is the archive root (a `./` directory).
  */
@@ -47,7 +47,7 @@ export interface Classified {
 
 const ignored = (reason: string): Classified => ({ kind: 'ignored', reason });
 
-/** What a (normalised, safe) file name means in an Aviary archive (SPEC §4). */
+/** What a (normalised, safe) file name means in an Aviary archive (docs/archive-format.md). */
 export function classifyName(name: string): Classified {
   const segments = name.split('/');
   const base = segments[segments.length - 1];

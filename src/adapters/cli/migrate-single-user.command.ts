@@ -10,7 +10,7 @@ import { progressPrinter } from './progress';
 type Out = NodeJS.WritableStream & { isTTY?: boolean };
 
 /**
- * `migrate-single-user`: the single-user → multi-user migration of SPEC §7 on demand, or (--dry-run) its
+ * `migrate-single-user`: the single-user → multi-user migration of docs/single-to-multi.md on demand, or (--dry-run) its
  * preview. The startup run is held back during this boot so the command itself reports what it moved.
  */
 export const migrateSingleUserCommand: CliCommand = {

@@ -5,7 +5,7 @@ import { parseCron } from '../../domain/cron';
 import type { Env } from '../../plugins/plugin-api';
 import type { PluginRegistry } from '../../plugins/registry';
 
-/** Validated configuration of one service instance (SPEC §1). */
+/** Validated configuration of one service instance (README, Configuration). */
 export interface AppConfig {
   readonly port: number;
   readonly dataDir: string;

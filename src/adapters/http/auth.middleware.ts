@@ -50,7 +50,7 @@ export function currentUser(res: { locals: Record<string, unknown> }): UserAccou
   return user;
 }
 
-/** 401 without valid credentials, 403 for non-admins (SPEC §5). */
+/** 401 without valid credentials, 403 for non-admins (README, HTTP API). */
 export function requireAdmin(auth: Authenticator): RequestHandler {
   return async (req, res, next) => {
     const user = await identify(req, auth);

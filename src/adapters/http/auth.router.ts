@@ -9,7 +9,7 @@ export interface AuthRouterOptions {
   readonly sessionHours: number;
 }
 
-/** Aviary's login, logout and session check (SPEC §5). */
+/** Aviary's login, logout and session check (README, HTTP API). */
 export function authRouter(auth: Authenticator, options: AuthRouterOptions): Router {
   const router = Router();
   const cookie: CookieOptions = {

@@ -46,7 +46,7 @@ async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
   return job;
 }
 
-/** Aviary's backup endpoints (SPEC §5). Backups belong to the installation: every admin sees them. */
+/** Aviary's backup endpoints (README, HTTP API). Backups belong to the installation: every admin sees them. */
 export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {

@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { RunCleanup } from '../../application/use-cases/run-cleanup.use-case';
 import type { AdminRouteContribution } from './create-router';
 
-/** SPEC §5 `POST /admin/cleanup`: what was removed, as Aviary's message plus counts. */
+/** README, HTTP API `POST /admin/cleanup`: what was removed, as Aviary's message plus counts. */
 export function cleanupRoutes(cleanup: RunCleanup): AdminRouteContribution {
   return (router: Router) => {
     router.post('/cleanup', async (_req, res) => {

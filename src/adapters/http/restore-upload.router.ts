@@ -23,7 +23,7 @@ export interface RestoreUploadRouterDeps {
   readonly validate: ValidateArchive;
 }
 
-/** Aviary's restore-upload endpoints (SPEC §5). Uploads are private to the admin who made them. */
+/** Aviary's restore-upload endpoints (README, HTTP API). Uploads are private to the admin who made them. */
 export function restoreUploadRoutes(deps: RestoreUploadRouterDeps): AdminRouteContribution {
   const store: PartSink<RestoreUpload> = {
     receive: (body, part) => deps.receive.execute({ adminUserId: currentUser(part.req.res!).id, filename: part.displayName, body }),

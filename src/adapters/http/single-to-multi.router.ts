@@ -9,7 +9,7 @@ import type { AdminRouteContribution } from './create-router';
 const PATH = '/migrations/single-to-multi';
 
 /**
- * Admin endpoints of the single-user → multi-user migration (SPEC §7): preview, run, past runs.
+ * Admin endpoints of the single-user → multi-user migration (docs/single-to-multi.md): preview, run, past runs.
  * Bodies use snake_case like the rest of the API and name files only relative to the single-user folder.
  */
 export function singleToMultiRoutes(migration: MigrateSingleToMulti, runs: MigrationRunStore): AdminRouteContribution {

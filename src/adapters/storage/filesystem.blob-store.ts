@@ -18,7 +18,7 @@ export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
 const MAX_PAGE = 1000;
 
 export interface FilesystemBlobStoreOptions {
-  /** Absolute directory; key K lives at `${root}/K` (SPEC §3). */
+  /** Absolute directory; key K lives at `${root}/K` (docs/archive-format.md). */
   readonly root: string;
 }
 

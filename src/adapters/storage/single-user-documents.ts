@@ -12,7 +12,7 @@ import { FILESYSTEM_TEMP_DIR, FilesystemBlobStore } from './filesystem.blob-stor
 const SERVICE_FOLDERS = ['users', 'backups', FILESYSTEM_TEMP_DIR];
 
 /**
- * Where the single-user documents are (SPEC §1, §3): PDF_DIR on the filesystem backend, the `pdfs/`
+ * Where the single-user documents are (README, Configuration; docs/archive-format.md): PDF_DIR on the filesystem backend, the `pdfs/`
  * prefix of the configured store otherwise. A PDF_DIR that contains DATA_DIR (or sits in one of the
  * service's folders) is refused: moving "everything in it" would move the database and other users' files.
  */

@@ -1,13 +1,13 @@
 import type { ByteStream } from './blob-store.port';
 
 /**
- * Reads an Aviary backup archive (SPEC §4) in one streaming pass. Validation and restore both use
+ * Reads an Aviary backup archive (docs/archive-format.md) in one streaming pass. Validation and restore both use
  * it: validation to check everything, restore to write rows and files as the entries go by.
  */
 export type ArchiveEntryKind = 'metadata' | 'table' | 'document' | 'legacy-config' | 'checksums' | 'ignored';
 
 export interface ArchiveEntry {
-  /** Normalised name: no leading `./`, no trailing `/`, '/'-separated, checked safe (SPEC §6). */
+  /** Normalised name: no leading `./`, no trailing `/`, '/'-separated, checked safe (docs/archive-format.md). */
   readonly name: string;
   readonly kind: ArchiveEntryKind;
   /** Exact byte count of `body`. */

@@ -1,5 +1,5 @@
 /**
- * Object storage for documents, pairing files and backups. Keys follow SPEC §3 and are checked by
+ * Object storage for documents, pairing files and backups. Keys follow docs/archive-format.md and are checked by
  * `assertValidKey` (src/domain/storage-key.ts) in every adapter before any I/O.
  * Bodies are streams end to end: no adapter buffers a whole object.
  */

@@ -1,5 +1,5 @@
 /**
- * Row removals in Aviary's own tables that the admin cleanup (SPEC §5 `POST /admin/cleanup`) performs,
+ * Row removals in Aviary's own tables that the admin cleanup (README, HTTP API `POST /admin/cleanup`) performs,
  * each one statement with a time condition (the RecordStore deletes only by key lists).
  * Every method returns how many rows it changed.
  */

@@ -1,5 +1,5 @@
 /**
- * Named leases shared by every process on the database: the global backup/restore lock (SPEC §8)
+ * Named leases shared by every process on the database: the global backup/restore lock (docs/restore-and-archives.md)
  * is one. A lease expires unless renewed, so a crashed holder never blocks the others for long.
  */
 export interface LockInfo {

@@ -11,7 +11,7 @@ export interface RecordReader {
   count(table: AviaryTableName, filter?: RowFilter): Promise<number>;
   /**
    * Every row of the table (or the filtered rows) in primary-key order, values normalised to the
-   * archive's JSON types (SPEC §4). Reads in batches; never holds the whole table.
+   * archive's JSON types (docs/archive-format.md). Reads in batches; never holds the whole table.
    */
   stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row>;
 }

@@ -2,7 +2,7 @@ import { assertValidKey } from '../../domain/storage-key';
 import type { BackupAnalysis } from '../use-cases/validate-archive/backup-analysis';
 
 /**
- * Backup archives uploaded for restore (SPEC §5), one row each in `aviary_restore_uploads`; the bytes
+ * Backup archives uploaded for restore (README, HTTP API), one row each in `aviary_restore_uploads`; the bytes
  * live in the BlobStore under `tmp/uploads/{id}.tar.gz`, so every replica can read them.
  *
  * Lifecycle: `receiving` (row written before the first byte, so a blob never exists without a row)

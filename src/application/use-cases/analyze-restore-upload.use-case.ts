@@ -16,7 +16,7 @@ export interface AnalyzeRestoreUploadInput {
 export const uploadRemoved = () => new ConflictError('analysis_cancelled', 'The analysis was cancelled: the upload was deleted');
 
 /**
- * Checks an uploaded archive end to end (SPEC §6) and stores the result on its row, where restore
+ * Checks an uploaded archive end to end (docs/archive-format.md) and stores the result on its row, where restore
  * finds it. Progress is written while it runs (extraction-status reads it); a second request for the
  * same upload joins the running analysis. A new request analyzes again: the result also counts the
  * rows the database holds now.

@@ -48,7 +48,7 @@ const TAR_BLOCK = 512;
 const tarSize = (size: number) => TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
 
 /**
- * Writes an Aviary backup archive (SPEC §4) in one pass: metadata first, the tables streamed from
+ * Writes an Aviary backup archive (docs/archive-format.md) in one pass: metadata first, the tables streamed from
  * one read snapshot, the documents streamed from the blob store, then checksums.sha256. Each table
  * is serialised twice inside that snapshot: once to learn its exact size for the tar header, once
  * to write it; nothing is staged on disk or held whole in memory.

@@ -5,7 +5,7 @@ import { findOwnUpload } from './restore-uploads/own-upload';
 import type { RunningAnalyses } from './restore-uploads/running-analyses';
 
 /**
- * SPEC §5 `DELETE /admin/restore/uploads/:id`: stops the upload's analysis (when it runs in this
+ * README, HTTP API `DELETE /admin/restore/uploads/:id`: stops the upload's analysis (when it runs in this
  * process), then removes the file and the row, in that order, so a failure half-way leaves a row
  * that the next delete or the expiry pass finishes.
  */

@@ -12,7 +12,7 @@ export type FirstAdminResult =
   | { readonly created: true; readonly user: UserAccount; readonly generatedPassword?: string };
 
 /**
- * Creates the first admin when the users table is empty (SPEC §7): from AUTH_USERNAME and
+ * Creates the first admin when the users table is empty (docs/single-to-multi.md): from AUTH_USERNAME and
  * AUTH_PASSWORD, or `admin` with a random password that the caller shows the operator once.
  */
 export class EnsureFirstAdmin {

@@ -21,7 +21,7 @@ export interface PreparationStatus {
 
 const INTERRUPTED = 'The analysis stopped before it finished (the service was restarted); analyze the upload again';
 
-/** SPEC §5 `GET /admin/restore/uploads/:id/extraction-status`. */
+/** README, HTTP API `GET /admin/restore/uploads/:id/extraction-status`. */
 export class GetRestoreUploadStatus {
   constructor(
     private readonly uploads: RestoreUploadStore,

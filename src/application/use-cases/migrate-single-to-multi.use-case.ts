@@ -57,7 +57,7 @@ export interface ExecuteInput {
 }
 
 /**
- * SPEC §7: moves the single-user pairing file, documents and API_KEY into the first admin's account.
+ * docs/single-to-multi.md: moves the single-user pairing file, documents and API_KEY into the first admin's account.
  * Every step is idempotent, so a run interrupted at any point is finished by the next one.
  */
 export class MigrateSingleToMulti {

@@ -14,7 +14,7 @@ export interface ReceiveRestoreUploadInput {
 }
 
 /**
- * Stores an uploaded archive for a later analyze and restore (SPEC §5 `POST /admin/restore/upload`).
+ * Stores an uploaded archive for a later analyze and restore (README, HTTP API `POST /admin/restore/upload`).
  * The row is written first (status `receiving`), so a stored blob always has a row and anything
  * under `tmp/uploads/` without one is debris; the blob appears atomically once complete. On any
  * failure, blob and row are both removed before the error is rethrown.

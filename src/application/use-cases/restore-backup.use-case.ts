@@ -34,7 +34,7 @@ export interface RestoreInput {
   readonly userIds: readonly string[];
   /** Restore an archive of a newer Aviary release anyway. */
   readonly force?: boolean;
-  /** Restore even though no active admin would be left (SPEC §8: refused unless confirmed). */
+  /** Restore even though no active admin would be left (docs/restore-and-archives.md: refused unless confirmed). */
   readonly confirmNoAdmin?: boolean;
   /** Take a backup of the current state first (default on). */
   readonly safetyBackup?: boolean;
@@ -82,7 +82,7 @@ const SETTLE_LATER_MAX_MS = 30_000;
 const AS_IS = new Set(['invalid_user_ids', 'operation_in_progress']);
 
 /**
- * SPEC §8: validate everything first, hold the global lock, take a safety backup, stage files and
+ * docs/restore-and-archives.md: validate everything first, hold the global lock, take a safety backup, stage files and
  * spool rows, then replace rows and swap files inside one database transaction. Any failure
  * before the commit puts every file back and rolls the database back: all or nothing. A failure
  * after it keeps the restored state. The error says which of the two happened.
@@ -287,7 +287,7 @@ export class RestoreBackup {
       else if (entry.kind === 'table' && entry.table) {
         const def = AVIARY_TABLES.find((t) => t.name === entry.table)!;
         if (selected && !def.userColumn) return;
-        // A users table without rows replaces nobody (SPEC §8): it is opened only by its first row.
+        // A users table without rows replaces nobody (docs/restore-and-archives.md): it is opened only by its first row.
         if (def.name !== 'users') spool.open(def.name);
         for await (const raw of this.d.reader.rows(entry)) {
           const row = normalise(def.name, raw);

@@ -17,7 +17,7 @@ export interface CleanupReport {
 }
 
 /**
- * SPEC §5 `POST /admin/cleanup`: expired sessions, expired password-reset tokens, expired uploads
+ * README, HTTP API `POST /admin/cleanup`: expired sessions, expired password-reset tokens, expired uploads
  * and their files, leftover temporary files, and login attempts older than 30 days.
  */
 export class RunCleanup {

@@ -23,8 +23,8 @@ export interface ValidateArchiveInput {
 }
 
 /**
- * Checks a backup archive end to end in one streaming pass (SPEC §4 "Reading", §6) and describes
- * it (SPEC §5 BackupAnalysis). Problems with the archive become `errors`/`warnings`; the promise
+ * Checks a backup archive end to end in one streaming pass (docs/archive-format.md "Reading", §6) and describes
+ * it (README, HTTP API BackupAnalysis). Problems with the archive become `errors`/`warnings`; the promise
  * rejects only for I/O failures of the source, an abort, or a bug. Writes nothing anywhere.
  * `records` may be null (e.g. the CLI without a database): current counts are then null.
  */
@@ -93,7 +93,7 @@ export class ValidateArchive {
     };
   }
 
-  /** What the restore would change for users, admins and document folders (SPEC §8). */
+  /** What the restore would change for users, admins and document folders (docs/restore-and-archives.md). */
   private plan(inspection: ArchiveInspection, current: UserSet, request: ScopeRequest) {
     const owners = inspection.files.documentOwners();
     const archive = {

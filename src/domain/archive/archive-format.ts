@@ -1,7 +1,7 @@
 import { AVIARY_SCHEMA_VERSION } from '../schema/aviary-schema';
 import type { MissingDocumentsSummary } from './missing-documents';
 
-/** Entry names of an Aviary backup archive (SPEC §4). */
+/** Entry names of an Aviary backup archive (docs/archive-format.md). */
 export const METADATA_ENTRY = 'metadata.json';
 export const CHECKSUMS_ENTRY = 'checksums.sha256';
 export const DATABASE_DIR = 'database/';

@@ -9,7 +9,7 @@ const optionsSchema = z.object({
 
 export type FilesystemStorageOptions = z.infer<typeof optionsSchema>;
 
-/** STORAGE_BACKEND=filesystem: objects are files under DATA_DIR (key K at `${DATA_DIR}/K`, SPEC §3). */
+/** STORAGE_BACKEND=filesystem: objects are files under DATA_DIR (key K at `${DATA_DIR}/K`, docs/archive-format.md). */
 export const filesystemPlugin: AviaryPlugin = {
   name: 'builtin-filesystem',
   register(api) {

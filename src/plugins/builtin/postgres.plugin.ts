@@ -12,7 +12,7 @@ const port = z
   })
   .pipe(z.number({ message: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE));
 
-// Defaults of SPEC §1, so an embedding application may pass only what differs.
+// Defaults of README, Configuration, so an embedding application may pass only what differs.
 const optionsSchema = z.object({
   host: z.string().min(1, 'must not be empty').default('localhost'),
   port: port.default(5432),

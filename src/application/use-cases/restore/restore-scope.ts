@@ -1,5 +1,5 @@
 /**
- * What a restore replaces (SPEC §8), decided here and only here; the analysis and the restore
+ * What a restore replaces (docs/restore-and-archives.md), decided here and only here; the analysis and the restore
  * both ask this module. The rule: only what the archive positively carries is replaced.
  * - The users table is replaced only by a users table holding rows. An absent, `null` or empty
  *   users table (Aviary writes `null` for an empty table; a table-selective backup has none)

@@ -1,4 +1,4 @@
-/** What the single-user → multi-user migration would do (preview) and what it did (report), SPEC §7. */
+/** What the single-user → multi-user migration would do (preview) and what it did (report), docs/single-to-multi.md. */
 
 export type PairingOutcome = 'migrated' | 'kept-existing' | 'absent' | 'failed';
 export type ApiKeyOutcome = 'created' | 'already-present' | 'not-configured';

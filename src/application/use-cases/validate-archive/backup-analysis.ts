@@ -1,5 +1,5 @@
 /**
- * What analyze answers (SPEC §5): Aviary's BackupAnalysis fields first, unchanged in name and
+ * What analyze answers (README, HTTP API): Aviary's BackupAnalysis fields first, unchanged in name and
  * meaning, then ours. `valid` is true only when the whole archive was read and nothing was wrong.
  */
 export type VersionComparison = 'same' | 'older' | 'newer' | 'unknown';
