@@ -15,6 +15,8 @@ interface Analysis {
   total_size_bytes: number;
   exported_tables: string[];
   users_exported: string[];
+  /** The archive's users by name (older servers send none: ids are shown instead). */
+  archive_users?: { id: string; username: string; is_admin: boolean }[];
   errors: string[];
   warnings: string[];
   tables?: Record<string, number>;
@@ -193,8 +195,9 @@ export function restoreView(): View {
     const files = h('input', { type: 'checkbox', id: 'restore-files', checked: true });
     const safety = h('input', { type: 'checkbox', id: 'restore-safety', checked: true });
     const force = h('input', { type: 'checkbox', id: 'restore-force' });
-    const users = h('select', { id: 'restore-users', multiple: true, size: Math.min(6, Math.max(2, a.users_exported.length)), testid: 'restore-user-select', 'aria-describedby': 'restore-users-hint' },
-      a.users_exported.map((id) => h('option', { value: id }, id)));
+    const choices = archiveUsers(a);
+    const users = h('select', { id: 'restore-users', multiple: true, size: Math.min(6, Math.max(2, choices.length)), testid: 'restore-user-select', 'aria-describedby': 'restore-users-hint' },
+      choices.map((u) => h('option', { value: u.id }, u.label)));
     const submit = h('button', { type: 'submit', class: 'danger', testid: 'restore-submit' }, 'Restore…');
     const form = h(
       'form',
@@ -231,9 +234,18 @@ export function restoreView(): View {
     return form;
   }
 
+  /** Whom the archive holds, by name where the server says (username, then the id to tell namesakes apart). */
+  function archiveUsers(a: Analysis): { id: string; name: string; label: string }[] {
+    if (a.archive_users && a.archive_users.length > 0) {
+      return a.archive_users.map((u) => ({ id: u.id, name: u.username, label: `${u.username}${u.is_admin ? ' (admin)' : ''} — ${u.id}` }));
+    }
+    return a.users_exported.map((id) => ({ id, name: id, label: id }));
+  }
+
   function consequences(a: Analysis, chosen: string[], database: boolean, files: boolean, safety: boolean): HTMLElement[] {
     const out: HTMLElement[] = [];
-    const scope = chosen.length > 0 ? `only ${plural(chosen.length, 'user')} (${chosen.join(', ')})` : 'every user';
+    const names = new Map(archiveUsers(a).map((u) => [u.id, u.name]));
+    const scope = chosen.length > 0 ? `only ${plural(chosen.length, 'user')} (${chosen.map((id) => names.get(id) ?? id).join(', ')})` : 'every user';
     if (database && chosen.length > 0) {
       out.push(h('p', {}, `Database rows of ${scope} (the user, their keys, sessions, folders and documents) are replaced by the backup’s. Every other user’s rows stay as they are.`));
     } else if (database) {

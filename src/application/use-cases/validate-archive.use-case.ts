@@ -78,6 +78,7 @@ export class ValidateArchive {
       total_size_bytes: restorable.bytes,
       exported_tables: m?.exported_tables ?? [],
       users_exported: m?.users_exported ?? [],
+      archive_users: [...inspection.facts.users.names].map(([id, username]) => ({ id, username, is_admin: inspection.facts.users.admins.has(id) })),
       errors: findings.errors,
       warnings: findings.warnings,
       tables: Object.fromEntries(AVIARY_TABLE_NAMES.filter((t) => t in counts).map((t) => [t, counts[t]])),

@@ -134,14 +134,20 @@ export class RestoreScope {
 }
 
 /** Collects a users table's ids and admins as rows stream by. */
+/** Users of an archive listed by name (for choosing whom to restore); beyond this only ids are kept. */
+export const NAMED_USERS_LIMIT = 10_000;
+
 export class UserSetBuilder implements UserSet {
   readonly ids = new Set<string>();
   readonly admins = new Map<string, AdminFacts>();
+  /** id → username, in archive order, for the first NAMED_USERS_LIMIT users. */
+  readonly names = new Map<string, string>();
 
   add(row: { id?: unknown; username?: unknown; is_admin?: unknown; is_active?: unknown }): void {
     if (typeof row.id !== 'string') return;
     const id = row.id.toLowerCase();
     this.ids.add(id);
+    if (this.names.size < NAMED_USERS_LIMIT) this.names.set(id, String(row.username ?? ''));
     if (row.is_admin === true) this.admins.set(id, { username: String(row.username ?? ''), active: row.is_active !== false });
   }
 }

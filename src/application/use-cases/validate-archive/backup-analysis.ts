@@ -18,6 +18,8 @@ export interface BackupAnalysis {
   total_size_bytes: number;
   exported_tables: string[];
   users_exported: string[];
+  /** The users of database/users.json by name (at most 10,000), so a person can choose whom to restore. */
+  archive_users: { id: string; username: string; is_admin: boolean }[];
   errors: string[];
   warnings: string[];
 
