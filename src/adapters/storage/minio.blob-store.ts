@@ -80,15 +80,32 @@ export class MinioBlobStore implements BlobStore {
     const partSize = Math.max(this.partSize, Math.ceil((size ?? 0) / MAX_PARTS / MiB) * MiB);
     const parts = inParts(body, partSize, signal);
     const first = (await parts.next()).value ?? Buffer.alloc(0);
+    let sent: number;
     if (first.length < partSize) {
       checkSize(key, first.length, size);
       await this.call(() => this.client.putObject(this.bucket, key, first, first.length), key);
+      sent = first.length;
     } else {
-      await this.putMultipart(key, first, parts, size);
+      sent = await this.putMultipart(key, first, parts, size);
     }
-    const info = await this.stat(key);
+    return this.statWritten(key, sent);
+  }
+
+  /**
+   * The object just written, as storage reports it. Some S3-compatible servers answer a read right
+   * after a write with the previous state for a moment: a few short retries wait for the object to
+   * show the size that was sent; a size that never matches is an integrity error, not a success.
+   */
+  private async statWritten(key: string, sent: number): Promise<BlobInfo> {
+    let info: BlobInfo | null = null;
+    for (const pause of [0, 50, 150, 400, 1_000]) {
+      if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+      info = await this.stat(key);
+      if (info?.size === sent) return info;
+    }
     if (!info) throw new UnavailableError('storage_unavailable', `S3 at ${this.where} lost ${JSON.stringify(key)} right after writing it`);
-    return info;
+    throw new DomainError('integrity', 'blob_size_mismatch',
+      `S3 at ${this.where} holds ${info.size} bytes for ${JSON.stringify(key)} right after ${sent} were written`);
   }
 
   async get(key: string, options: GetOptions = {}): Promise<ByteStream> {
@@ -179,7 +196,7 @@ export class MinioBlobStore implements BlobStore {
   }
 
   /** Uploads `first` and the rest as parts; aborts the upload (best effort) on any failure, so nothing appears. */
-  private async putMultipart(key: string, first: Buffer, rest: AsyncIterator<Buffer>, size?: number): Promise<void> {
+  private async putMultipart(key: string, first: Buffer, rest: AsyncIterator<Buffer>, size?: number): Promise<number> {
     const uploadId = await this.call(() => this.client.initiateNewMultipartUpload(this.bucket, key, {}), key);
     try {
       const etags: { part: number; etag: string }[] = [];
@@ -195,6 +212,7 @@ export class MinioBlobStore implements BlobStore {
       }
       checkSize(key, total, size);
       await this.call(() => this.client.completeMultipartUpload(this.bucket, key, uploadId, etags), key);
+      return total;
     } catch (error) {
       await this.client.abortMultipartUpload(this.bucket, key, uploadId).catch(() => undefined);
       throw error;
