@@ -40,7 +40,7 @@ export function authRouter(auth: Authenticator, identify: Identify, options: Aut
       userAgent: req.header('user-agent') ?? '',
     });
     res.cookie(options.cookieName, token, { ...cookie(req), maxAge: options.sessionHours * 3600_000 });
-    if (options.secureCookies && !req.secure && !isLoopback(clientIp(req))) {
+    if (options.secureCookies && !reachedOverHttps(req) && !isLoopback(clientIp(req))) {
       // Logged once per service: every such login repeats the hint in its answer instead.
       if (!warned) options.logger.warn(INSECURE_COOKIE_WARNING, { client: clientIp(req) });
       warned = true;
@@ -105,6 +105,16 @@ export function profileRouter(auth: Authenticator, identify: Identify, cookieNam
     res.json({ success: true });
   });
   return router;
+}
+
+/**
+ * HTTPS as the browser sees it. Besides `req.secure` (which trusts proxy headers only when the app
+ * does), a proxy's `X-Forwarded-Proto`/`Forwarded` saying https is believed: it only silences a hint.
+ */
+function reachedOverHttps(req: Request): boolean {
+  if (req.secure) return true;
+  const forwarded = req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  return forwarded === 'https' || /(?:^|[;,\s])proto=(?:"?)https\b/i.test(req.header('forwarded') ?? '');
 }
 
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6: a browser there accepts Secure cookies over plain HTTP. */
