@@ -7,6 +7,7 @@ import type { Logger } from './application/ports/system.port';
 import { TOKENS } from './application/ports/tokens';
 import type { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use-case';
 import { loadJwtSecret } from './adapters/auth/jwt-secret';
+import type { HttpEmbedding } from './adapters/http/create-router';
 import { AppConfig, ConfigOverrides, loadConfig } from './adapters/config/app-config';
 import { ConsoleLogger } from './adapters/system/console.logger';
 import { checkDataDirOwner, claimDataDir } from './adapters/system/data-dir-owner';
@@ -34,6 +35,8 @@ export interface BootOptions extends ConfigOverrides {
   readonly logger?: Logger;
   /** Start job workers, schedules and timers (the server does; one-shot CLI commands don't). */
   readonly background?: boolean;
+  /** Authentication choices of an embedding host (createAviaryBackup's `authenticate` and `cookie`). */
+  readonly http?: HttpEmbedding;
 }
 
 export interface BootedService {
@@ -85,7 +88,7 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
     if (applied.length > 0) logger.info('database migrated', { kind: config.database.kind, applied });
 
     const secret = await loadJwtSecret(config.dataDir, config.auth.jwtSecret);
-    const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret);
+    const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret, options.http);
     const firstAdmin = config.multiUser ? await createFirstAdmin(container, config, logger) : undefined;
     for (const task of container.getAll<StartupTask>(HTTP_TOKENS.StartupTask)) await task({ firstAdminCreated: Boolean(firstAdmin) });
     if (options.background) {

@@ -19,7 +19,7 @@ import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
 import { HmacApiKeyTagger } from './adapters/auth/hmac.api-key-tagger';
 import { JwtTokenService } from './adapters/auth/jwt.token-service';
 import type { AppConfig } from './adapters/config/app-config';
-import { AdminRouteContribution, createApiRouter } from './adapters/http/create-router';
+import { AdminRouteContribution, createApiRouter, HttpEmbedding } from './adapters/http/create-router';
 import { faultPointsFromEnv } from './adapters/system/env.fault-points';
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { backupModule } from './composition/backup.module';
@@ -45,6 +45,7 @@ export function buildContainer(
   logger: Logger,
   backends: Backends,
   jwtSecret: string,
+  embedding: HttpEmbedding = {},
   features: readonly FeatureModule[] = FEATURES,
 ): Container {
   const c = new Container({ defaultScope: 'Singleton' });
@@ -112,6 +113,7 @@ export function buildContainer(
       adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
       adminPage: config.uiEnabled,
       rootRoutes: c.isBound(HTTP_TOKENS.RootRoute) ? ctx.getAll<Router>(HTTP_TOKENS.RootRoute) : [],
+      embedding,
     }),
   );
   return c;

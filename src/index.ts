@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 /** Public entry: embed the service in an Express app, or extend it with plugins. */
 export { createAviaryBackup, INITIAL_PASSWORD_FILE } from './aviary-backup';
-export type { AviaryBackup, AviaryBackupOptions, StartReport } from './aviary-backup';
+export type { AviaryBackup, AviaryBackupOptions, HostUser, StartReport } from './aviary-backup';
 export { ConfigError } from './adapters/config/app-config';
 export type { AppConfig } from './adapters/config/app-config';
 export type { AviaryPlugin, PluginApi, PluginContext, DatabaseDefinition, StorageDefinition, BackendDefinition, Env } from './plugins/plugin-api';

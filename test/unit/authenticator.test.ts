@@ -157,4 +157,32 @@ describe('Authenticator (use case, fake stores)', () => {
       assert.equal(hasher.verified, before + 1);
     });
   });
+
+  describe('a user named by the embedding host (fromHost)', () => {
+    const stranger = { id: '5b0f3c9e-2d41-4f57-9a3e-0c6a5e1d2b7f', username: 'host-admin', isAdmin: true };
+
+    it('takes an unknown UUID as the host gives it', async () => {
+      const user = await auth.fromHost(stranger);
+      assert.equal(user?.id, stranger.id);
+      assert.equal(user?.username, 'host-admin');
+      assert.equal(user?.isAdmin, true);
+      assert.equal(user?.isActive, true);
+      assert.equal((await auth.fromHost({ ...stranger, isAdmin: false }))?.isAdmin, false);
+    });
+
+    it("uses this database's account for one of its ids: its is_admin decides, a disabled one is nobody", async () => {
+      const ada = accounts.users[0];
+      const named = await auth.fromHost({ id: ada.id, username: 'not-ada', isAdmin: false });
+      assert.equal(named?.username, 'ada');
+      assert.equal(named?.isAdmin, true);
+      accounts.users[0] = { ...ada, isActive: false };
+      assert.equal(await auth.fromHost({ id: ada.id, username: 'ada', isAdmin: true }), null);
+    });
+
+    it('refuses a malformed identity as the host\'s error (internal, invalid_host_user)', async () => {
+      for (const bad of [{ ...stranger, id: 'user-42' }, { ...stranger, username: '' }, { ...stranger, isAdmin: 'yes' }, 'ada']) {
+        await assert.rejects(auth.fromHost(bad as never), (e: { category?: string; code?: string }) => e.category === 'internal' && e.code === 'invalid_host_user');
+      }
+    });
+  });
 });

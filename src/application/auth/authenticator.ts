@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError, DomainError, InvalidInputError } from '../../domain/errors';
 import { MIN_PASSWORD_LENGTH } from '../../domain/password';
+import { isUuid } from '../../domain/schema/values';
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { Clock, PasswordHasher } from '../ports/system.port';
 import type { TokenService } from '../ports/token-service.port';
@@ -12,6 +13,15 @@ export interface LoginPolicy {
   readonly perIp: LimitRule;
   /** Failed logins per account (or per unknown login name) per window, whatever the IP. */
   readonly perAccount: LimitRule;
+}
+
+/** A signed-in user as an embedding host application vouches for it (see `fromHost`). */
+export interface HostIdentity {
+  /** A UUID: jobs and uploads record it in `admin_user_id` columns, which are `uuid` on PostgreSQL. */
+  readonly id: string;
+  readonly username: string;
+  readonly isAdmin: boolean;
+  readonly email?: string;
 }
 
 export interface LoginInput {
@@ -34,6 +44,15 @@ export class LoginError extends DomainError {
 const DUMMY_HASH = '$2b$10$z4wRfpP0A7/7CXRAFZkHPe72icv6H.g0TStTjD21GmUMUDjV77ISi';
 /** last_used is written at most this often per session (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
+
+function hostIdentityProblem(identity: HostIdentity): string | undefined {
+  if (typeof identity !== 'object' || identity === null) return 'expected { id, username, isAdmin } or null';
+  if (typeof identity.id !== 'string' || !isUuid(identity.id)) return 'id must be a UUID (it is stored in uuid columns)';
+  if (typeof identity.username !== 'string' || identity.username === '') return 'username must be a non-empty string';
+  if (typeof identity.isAdmin !== 'boolean') return 'isAdmin must be a boolean';
+  if (identity.email !== undefined && typeof identity.email !== 'string') return 'email must be a string when given';
+  return undefined;
+}
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -108,6 +127,29 @@ export class Authenticator {
     if (!user || !user.isActive) return null;
     if (!session.lastUsed || now - Date.parse(session.lastUsed) > TOUCH_EVERY_MS) await this.accounts.touchSession(session.id);
     return user;
+  }
+
+  /**
+   * The caller a trusted host application names. When the id is a user of this database, that
+   * account decides (its is_admin; a disabled account is nobody, as at login); otherwise the
+   * host's word is taken as given. A malformed identity is the host's programming error.
+   */
+  async fromHost(identity: HostIdentity): Promise<UserAccount | null> {
+    const problem = hostIdentityProblem(identity);
+    if (problem) throw new DomainError('internal', 'invalid_host_user', `authenticate() returned an unusable user: ${problem}`);
+    const user = await this.accounts.findUserById(identity.id);
+    if (user) return user.isActive ? user : null;
+    return {
+      id: identity.id,
+      username: identity.username,
+      email: identity.email ?? '',
+      passwordHash: '',
+      isAdmin: identity.isAdmin,
+      isActive: true,
+      rmapiPaired: false,
+      defaultRmdir: '/',
+      createdAt: '',
+    };
   }
 
   /**
