@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { createReadStream, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
@@ -9,6 +8,7 @@ import { listAll } from '../../src/application/use-cases/blob-listing';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { keyProblem } from '../../src/domain/storage-key';
 import { startTestService, TestService } from '../support/service';
+import { fullRestoreOf } from '../support/full-restore';
 
 const dir = join(__dirname, '..', 'fixtures', 'archives');
 const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { fixtures: { file: string; kind: string; description: string }[] };
@@ -33,15 +33,7 @@ describe('restoring every hostile fixture: refused with a reason, or harmless', 
   for (const fixture of index.fixtures.filter((f) => f.kind === 'hostile')) {
     it(`${fixture.file}: ${fixture.description}`, async () => {
       const file = join(dir, fixture.file);
-      const outcome = await t.service.container!.get(RestoreBackup).execute({
-        open: async () => createReadStream(file),
-        sizeBytes: (await stat(file)).size,
-        overwriteDatabase: true,
-        overwriteFiles: true,
-        userIds: [],
-        adminUserId: null,
-        safetyBackup: false,
-      }).then(() => null, (error: { category?: string; code?: string; message?: string }) => error);
+      const outcome = await t.service.container!.get(RestoreBackup).execute(await fullRestoreOf(file)).then(() => null, (error: { category?: string; code?: string; message?: string }) => error);
       if (outcome) {
         assert.ok(['integrity', 'conflict', 'invalid'].includes(outcome.category ?? ''), `refused as ${outcome.category}/${outcome.code}: ${outcome.message}`);
         assert.ok((outcome.message ?? '').length > 10, 'with a reason');

@@ -3,24 +3,15 @@
  * JSON line, how it ended and the process's peak RSS. Run as a child so the figure is its own:
  * node -r ts-node/register/transpile-only -r reflect-metadata test/support/restore-rss-child.ts FILE
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { startTestService } from './service';
+import { fullRestoreOf } from './full-restore';
 
 async function main(file: string): Promise<void> {
   const t = await startTestService({ AUTH_USERNAME: 'bootstrap', AUTH_PASSWORD: 'bootstrap-password' });
   let outcome: { ok: boolean; category?: string; code?: string; message?: string };
   try {
-    await t.service.container!.get(RestoreBackup).execute({
-      open: async () => createReadStream(file),
-      sizeBytes: (await stat(file)).size,
-      overwriteDatabase: true,
-      overwriteFiles: true,
-      userIds: [],
-      adminUserId: null,
-      safetyBackup: false,
-    });
+    await t.service.container!.get(RestoreBackup).execute(await fullRestoreOf(file));
     outcome = { ok: true };
   } catch (error) {
     const e = error as { category?: string; code?: string; message?: string };
