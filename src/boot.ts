@@ -14,7 +14,7 @@ import { checkDataDirOwner, claimDataDir } from './adapters/system/data-dir-owne
 import { mkdirPrivate } from './adapters/system/private-files';
 import { BackgroundService, HTTP_TOKENS, StartupTask } from './composition/http-tokens';
 import { buildContainer } from './container';
-import { createRegistry } from './plugins/builtin';
+import { createRegistryFromEnv } from './plugins/builtin';
 import type { AviaryPlugin, Env } from './plugins/plugin-api';
 
 export interface BootOptions extends ConfigOverrides {
@@ -30,7 +30,7 @@ export interface BootOptions extends ConfigOverrides {
   readonly envPrefix?: string;
   /** Base for relative paths such as DATA_DIR; defaults to process.cwd(). */
   readonly cwd?: string;
-  /** Third-party plugins registering more database or storage kinds. */
+  /** Third-party plugins registering more database or storage kinds (besides those `AVIARY_PLUGINS` names). */
   readonly plugins?: readonly AviaryPlugin[];
   readonly logger?: Logger;
   /** Start job workers, schedules and timers (the server does; one-shot CLI commands don't). */
@@ -58,7 +58,7 @@ export const INITIAL_PASSWORD_FILE = 'initial-admin-password';
  */
 export async function bootService(options: BootOptions = {}): Promise<BootedService> {
   const env = withPrefix(options.env ?? process.env, options.envPrefix);
-  const registry = createRegistry(options.plugins ?? []);
+  const registry = await createRegistryFromEnv(env, options.cwd ?? process.cwd(), options.plugins ?? []);
   const config = loadConfig(env, registry, options, options.cwd);
   const logger = options.logger ?? new ConsoleLogger(config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import express from 'express';
 import type { Server } from 'node:http';
 import { createAviaryBackup } from './aviary-backup';
-import { ConfigError, loadConfig } from './adapters/config/app-config';
-import { createRegistry } from './plugins/builtin';
+import { isConfigError, loadConfig } from './adapters/config/app-config';
+import { createRegistryFromEnv } from './plugins/builtin';
 
 /**
  * The standalone program: config → listen → start → graceful stop. The port is taken before the
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const env = process.env;
   let port: number;
   try {
-    port = loadConfig(env, createRegistry()).port;
+    port = loadConfig(env, await createRegistryFromEnv(env, process.cwd())).port;
   } catch (error) {
     fail(error);
   }
@@ -69,7 +69,7 @@ function listen(app: express.Express, port: number): Promise<Server> {
 }
 
 function fail(error: unknown): never {
-  if (error instanceof ConfigError) {
+  if (isConfigError(error)) {
     process.stderr.write(`aviary-backup: ${error.message}\n`);
     process.exit(2);
   }

@@ -70,6 +70,19 @@ export class ForbiddenError extends DomainError {
   }
 }
 
-export function isDomainError(e: unknown): e is DomainError {
-  return e instanceof DomainError;
+const CATEGORIES: ReadonlySet<string> = new Set<ErrorCategory>([
+  'invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited', 'integrity', 'unavailable', 'internal',
+]);
+
+/**
+ * True when `e` is a domain error: an object with a known `category` and a string `code`. Recognised
+ * by these fields, never by class, so an error built by a plugin's own copy of this package (or a plain
+ * object with the fields) is treated exactly like one of ours. With `codeOrCategory`, also requires
+ * that code or that category (`isDomainError(e, 'not_found')`, `isDomainError(e, 'blob_not_found')`).
+ */
+export function isDomainError(e: unknown, codeOrCategory?: string): e is DomainError {
+  if (e === null || typeof e !== 'object') return false;
+  const { category, code } = e as { category?: unknown; code?: unknown };
+  if (typeof category !== 'string' || !CATEGORIES.has(category) || typeof code !== 'string') return false;
+  return codeOrCategory === undefined || code === codeOrCategory || category === codeOrCategory;
 }

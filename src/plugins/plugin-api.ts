@@ -1,9 +1,33 @@
-import type { ZodType, ZodTypeDef } from 'zod';
 import type { BlobStore } from '../application/ports/blob-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { Logger } from '../application/ports/system.port';
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The plugin API this build of the service implements. A plugin states the version it was written for
+ * in `apiVersion`; the service refuses a plugin written for another one. Raised only for changes that
+ * break plugins; additions keep the number.
+ */
+export const PLUGIN_API_VERSION = 1;
+
+/** One problem found by an options schema: where (a path into the options) and what. */
+export interface OptionsIssue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+export type OptionsParseResult<Options> =
+  | { readonly success: true; readonly data: Options }
+  | { readonly success: false; readonly error: { readonly issues: readonly OptionsIssue[] } };
+
+/**
+ * Validates and normalises raw options. Typed by shape, not by library: a zod 3 or zod 4 schema fits,
+ * as does any object whose `safeParse` answers like theirs.
+ */
+export interface OptionsSchema<Options> {
+  safeParse(input: unknown): OptionsParseResult<Options>;
+}
 
 export interface PluginContext {
   /** Absolute DATA_DIR of the service. */
@@ -18,7 +42,7 @@ export interface PluginContext {
  */
 export interface BackendDefinition<Options, Backend> {
   readonly description?: string;
-  readonly optionsSchema: ZodType<Options, ZodTypeDef, unknown>;
+  readonly optionsSchema: OptionsSchema<Options>;
   /** Raw options read from the environment (README, Configuration names); validated afterwards. */
   optionsFromEnv?(env: Env, dataDir: string): unknown;
   /** Option name → environment variable, so start-up errors name the variable an operator sets. */
@@ -43,5 +67,10 @@ export interface PluginApi {
 /** A plugin: built-in or third party, they use the same API. */
 export interface AviaryPlugin {
   readonly name: string;
+  /**
+   * The plugin API version the plugin was written for (`PLUGIN_API_VERSION`). Required of plugins
+   * loaded through `AVIARY_PLUGINS` or `--plugin`; when given, a different version is refused.
+   */
+  readonly apiVersion?: number;
   register(api: PluginApi): void;
 }

@@ -1,9 +1,12 @@
-import type { ZodError } from 'zod';
-import type { AviaryPlugin, DatabaseDefinition, Env, PluginApi, StorageDefinition } from './plugin-api';
+import { ConfigError } from '../adapters/config/app-config';
+import {
+  PLUGIN_API_VERSION, type AviaryPlugin, type DatabaseDefinition, type Env, type OptionsIssue, type PluginApi, type StorageDefinition,
+} from './plugin-api';
 
-export class PluginRegistrationError extends Error {
+/** A plugin that cannot be used: a configuration error like any other (the programs exit with status 2). */
+export class PluginRegistrationError extends ConfigError {
   constructor(message: string) {
-    super(message);
+    super([message]);
     this.name = 'PluginRegistrationError';
   }
 }
@@ -26,10 +29,24 @@ export class PluginRegistry implements PluginApi {
   private currentPlugin = '(direct)';
 
   use(plugin: AviaryPlugin): this {
+    const name = describePlugin(plugin);
+    if (typeof plugin?.register !== 'function' || typeof plugin.name !== 'string' || plugin.name === '') {
+      throw new PluginRegistrationError(`Plugin ${name} is not an AviaryPlugin: it needs a name and a register(api) function`);
+    }
+    if (plugin.apiVersion !== undefined && plugin.apiVersion !== PLUGIN_API_VERSION) {
+      throw new PluginRegistrationError(
+        `Plugin "${plugin.name}" was written for plugin API version ${JSON.stringify(plugin.apiVersion)}; ` +
+          `this aviary-backup implements version ${PLUGIN_API_VERSION}: use a release of the plugin made for it`,
+      );
+    }
     const previous = this.currentPlugin;
     this.currentPlugin = plugin.name;
     try {
       plugin.register(this);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'PluginRegistrationError') throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PluginRegistrationError(`Plugin "${plugin.name}" failed to register: ${reason}`);
     } finally {
       this.currentPlugin = previous;
     }
@@ -115,13 +132,19 @@ export class PluginRegistry implements PluginApi {
   }
 }
 
+function describePlugin(plugin: unknown): string {
+  const name = (plugin as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? `"${name}"` : `(${plugin === null ? 'null' : typeof plugin})`;
+}
+
+/** Problems of a schema (zod 3, zod 4 or alike), each naming the environment variable when known. */
 export function formatZodProblems(
-  error: ZodError,
+  error: { readonly issues: readonly OptionsIssue[] },
   where: string,
   envNames?: Readonly<Record<string, string>>,
 ): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.join('.');
+    const path = issue.path.map(String).join('.');
     const variable = envNames?.[String(issue.path[0])];
     const subject = variable ?? `${where}${path ? ` option ${path}` : ''}`;
     return `${subject}: ${issue.message}${variable ? ` (${where})` : ''}`;

@@ -1,4 +1,4 @@
-import { DomainError } from '../../domain/errors';
+import { DomainError, isDomainError } from '../../domain/errors';
 
 /** Names as they appear in messages: quoted, with control characters (NUL…) made visible. */
 export function quoteName(name: string): string {
@@ -23,7 +23,7 @@ export function archiveLimit(entry: string | undefined, reason: string, limit: s
 
 /** Adds the entry being read to an error raised below the tar layer (gzip, limits). */
 export function withEntry(error: unknown, entry: string | undefined): unknown {
-  if (!(error instanceof DomainError) || entry === undefined || error.details?.entry !== undefined) return error;
+  if (!isDomainError(error) || entry === undefined || error.details?.entry !== undefined) return error;
   if (error.code !== 'archive_invalid' && error.code !== 'archive_limit_exceeded') return error;
   const reason = String(error.details?.reason ?? error.message);
   return new DomainError(error.category, error.code, `Entry ${quoteName(entry)}: ${reason}`, { ...error.details, entry });

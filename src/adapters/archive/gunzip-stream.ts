@@ -1,7 +1,7 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import type { ArchiveLimits, ArchiveProgress } from '../../application/ports/archive-reader.port';
-import { DomainError } from '../../domain/errors';
+import { isDomainError } from '../../domain/errors';
 import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
 
 export interface GunzipCounters {
@@ -38,7 +38,7 @@ function toBuffer(chunk: Uint8Array): Buffer {
 /** zlib's terse messages, turned into what an operator can act on. */
 function gzipError(error: unknown, counters: GunzipCounters): unknown {
   const e = error as NodeJS.ErrnoException;
-  if (error instanceof DomainError || typeof e?.code !== 'string' || !e.code.startsWith('Z_')) return error;
+  if (isDomainError(error) || typeof e?.code !== 'string' || !e.code.startsWith('Z_')) return error;
   const at = `at compressed byte ${counters.compressedBytes}`;
   switch (e.message) {
     case 'unexpected end of file':

@@ -1,27 +1,62 @@
 import 'reflect-metadata';
-import { ConfigError } from '../config/app-config';
+import { isConfigError } from '../config/app-config';
+import { PLUGINS_VARIABLE } from '../../plugins/loader';
 import { COMMANDS } from './commands';
 
 /** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API. */
 async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
+  const { rest, plugins } = withoutPluginFlags(argv);
+  if (plugins === null) {
+    process.stderr.write('aviary-backup: --plugin needs a package name or path\n');
+    return 2;
+  }
+  const [name, ...args] = rest;
   const command = COMMANDS.find((c) => c.name === name);
   if (!command || name === 'help' || name === '--help') {
     process.stdout.write(usage());
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
   try {
-    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+    const env = plugins.length === 0 ? process.env : { ...process.env, [PLUGINS_VARIABLE]: [process.env[PLUGINS_VARIABLE], ...plugins].filter(Boolean).join(',') };
+    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env, stdin: process.stdin });
   } catch (error) {
-    const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`aviary-backup ${name}: ${message}\n`);
-    return error instanceof ConfigError ? 2 : 1;
+    return isConfigError(error) ? 2 : 1;
   }
+}
+
+/**
+ * `--plugin X` / `--plugin=X` (repeatable, before or after the command) add to AVIARY_PLUGINS, so the
+ * command loads plugins exactly as the server does. `plugins` is null when a flag lacks its value.
+ */
+function withoutPluginFlags(argv: string[]): { rest: string[]; plugins: string[] | null } {
+  const rest: string[] = [];
+  const plugins: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '--plugin') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('--')) return { rest, plugins: null };
+      plugins.push(value);
+    } else if (arg.startsWith('--plugin=')) {
+      const value = arg.slice('--plugin='.length);
+      if (value === '') return { rest, plugins: null };
+      plugins.push(value);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { rest, plugins };
 }
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(58)} ${c.summary}`);
-  return `Usage: aviary-backup <command>\n\nCommands:\n${lines.join('\n')}\n\nConfiguration comes from the same environment variables as the server (see README).\n`;
+  return `Usage: aviary-backup <command>\n\nCommands:\n${lines.join('\n')}\n\nConfiguration comes from the same environment variables as the server (see README).\n--plugin <package or path> (repeatable) loads a plugin, like AVIARY_PLUGINS.\n`;
 }
 
 main(process.argv.slice(2)).then(

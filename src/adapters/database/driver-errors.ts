@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, UnavailableError } from '../../domain/errors';
+import { ConflictError, DomainError, UnavailableError, isDomainError } from '../../domain/errors';
 import { describeDriverFacts, driverFacts, type DriverFacts } from '../system/safe-error-text';
 
 /** Where the database is and what to check, for messages an operator can act on. */
@@ -24,7 +24,7 @@ const REFUSED_VALUE = new Set(['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_T
  * integrity `invalid_value`; anything else → internal `database_error`.
  */
 export function translateDriverError(error: unknown, where: ErrorTarget, context?: string): unknown {
-  if (error instanceof DomainError || !(error instanceof Error)) return error;
+  if (isDomainError(error) || !(error instanceof Error)) return error;
   const facts: DriverFacts = driverFacts(error) ?? nodeFacts(error);
   const code = facts.code;
   const said = describeDriverFacts(facts);

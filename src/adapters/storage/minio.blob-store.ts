@@ -6,7 +6,7 @@ import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import type {
   BlobInfo, BlobStore, ByteStream, GetOptions, ListOptions, ListPage, PutOptions,
 } from '../../application/ports/blob-store.port';
-import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
+import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError, isDomainError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
 
 export interface MinioBlobStoreOptions {
@@ -131,7 +131,7 @@ export class MinioBlobStore implements BlobStore {
       const info = await this.call(() => this.client.statObject(this.bucket, key), key);
       return { key, size: info.size, modifiedAt: info.lastModified };
     } catch (error) {
-      if (error instanceof NotFoundError) return null;
+      if (isDomainError(error, 'not_found')) return null;
       throw error;
     }
   }
@@ -228,7 +228,7 @@ export class MinioBlobStore implements BlobStore {
   }
 
   private translate(error: unknown, key: string): unknown {
-    if (error instanceof DomainError) return error;
+    if (isDomainError(error)) return error;
     const { code, message } = (error ?? {}) as { code?: string; message?: string };
     if (code === 'NoSuchKey' || code === 'NotFound') return notFound(key);
     if (code === 'NoSuchBucket') return this.missingBucket();

@@ -1,4 +1,5 @@
-import type { AviaryPlugin } from '../plugin-api';
+import type { AviaryPlugin, Env } from '../plugin-api';
+import { pluginsFromEnv } from '../loader';
 import { PluginRegistry } from '../registry';
 import { filesystemPlugin } from './filesystem.plugin';
 import { postgresPlugin } from './postgres.plugin';
@@ -12,4 +13,9 @@ export function createRegistry(extra: readonly AviaryPlugin[] = []): PluginRegis
   const registry = new PluginRegistry();
   for (const plugin of [...BUILTIN_PLUGINS, ...extra]) registry.use(plugin);
   return registry;
+}
+
+/** The built-ins, the given plugins, then those `AVIARY_PLUGINS` names (server, CLI and embedding alike). */
+export async function createRegistryFromEnv(env: Env, cwd: string, extra: readonly AviaryPlugin[] = []): Promise<PluginRegistry> {
+  return createRegistry([...extra, ...(await pluginsFromEnv(env, cwd))]);
 }

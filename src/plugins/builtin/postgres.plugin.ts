@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createMikroOrmDatabase } from '../../adapters/database/mikro-orm.database';
 import { SSL_MODES } from '../../adapters/database/postgres.engine';
-import type { AviaryPlugin, Env } from '../plugin-api';
+import { type AviaryPlugin, type Env, PLUGIN_API_VERSION } from '../plugin-api';
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535';
 
@@ -40,6 +40,7 @@ function fromEnv(env: Env) {
 /** Built-in `postgres` database. */
 export const postgresPlugin: AviaryPlugin = {
   name: 'builtin-postgres',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerDatabase<PostgresPluginOptions>('postgres', {
       description: 'PostgreSQL server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, DB_SSLMODE)',

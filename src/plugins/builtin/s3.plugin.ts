@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MinioBlobStore } from '../../adapters/storage/minio.blob-store';
-import type { AviaryPlugin, Env } from '../plugin-api';
+import { type AviaryPlugin, type Env, PLUGIN_API_VERSION } from '../plugin-api';
 
 /** Aviary's switches: true/1/yes and false/0/no, any case. Booleans pass through (embedding apps). */
 const flag = z.preprocess((value) => {
@@ -59,6 +59,7 @@ function fromEnv(env: Env): Record<string, string> {
 /** STORAGE_BACKEND=s3: AWS S3 or any S3-compatible server (MinIO, …) through the minio client. */
 export const s3Plugin: AviaryPlugin = {
   name: 'builtin-s3',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerStorage<S3StorageOptions>('s3', {
       description: 'S3-compatible object storage',

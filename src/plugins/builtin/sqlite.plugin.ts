@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { createMikroOrmDatabase } from '../../adapters/database/mikro-orm.database';
-import type { AviaryPlugin } from '../plugin-api';
+import { type AviaryPlugin, PLUGIN_API_VERSION } from '../plugin-api';
 
 const optionsSchema = z.object({
   /** The database file; relative paths are taken from the working directory. */
@@ -13,6 +13,7 @@ export type SqlitePluginOptions = z.infer<typeof optionsSchema>;
 /** Built-in `sqlite` database (the default): one file, WAL mode. */
 export const sqlitePlugin: AviaryPlugin = {
   name: 'builtin-sqlite',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerDatabase<SqlitePluginOptions>('sqlite', {
       description: 'SQLite database file (DB_PATH, default ${DATA_DIR}/aviary.db)',

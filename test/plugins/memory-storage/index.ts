@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { BlobInfo, BlobStore, ByteStream, GetOptions, ListOptions, ListPage, PutOptions } from '../../../src/application/ports/blob-store.port';
 import { DomainError, InvalidInputError, NotFoundError } from '../../../src/domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../../src/domain/storage-key';
-import type { AviaryPlugin } from '../../../src/plugins/plugin-api';
+import { type AviaryPlugin, PLUGIN_API_VERSION } from '../../../src/plugins/plugin-api';
 
 const optionsSchema = z.object({
   maxBytes: z.coerce.number({ invalid_type_error: 'must be a number of bytes' })
@@ -116,6 +116,7 @@ async function* stream(data: Buffer): ByteStream {
 
 export const memoryStoragePlugin: AviaryPlugin = {
   name: 'example-memory-storage',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerStorage<MemoryStorageOptions>('memory', {
       description: 'Objects in process memory (tests, demos)',
