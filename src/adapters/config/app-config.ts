@@ -56,8 +56,10 @@ export class ConfigError extends Error {
 
 /** A configuration error (exit status 2), recognised by its fields so another copy of this class counts too. */
 export function isConfigError(e: unknown): e is ConfigError {
-  return e instanceof Error && e.name === 'ConfigError' && Array.isArray((e as { problems?: unknown }).problems);
+  return e instanceof Error && CONFIG_ERROR_NAMES.has(e.name) && Array.isArray((e as { problems?: unknown }).problems);
 }
+
+const CONFIG_ERROR_NAMES: ReadonlySet<string> = new Set(['ConfigError', 'PluginRegistrationError']);
 
 const TRUE = ['true', '1', 'yes', 'on'];
 const FALSE = ['false', '0', 'no', 'off', ''];
