@@ -57,6 +57,7 @@ class MemoryStore {
     assertValidKey(key);
     const entry = this.objects.get(key);
     if (!entry) throw new NotFoundError('blob_not_found', `Blob ${JSON.stringify(key)} not found`);
+    if (entry.data.length === 0 && range.start === undefined && range.end === undefined) return (async function* () {})();
     const { start = 0, end = entry.data.length - 1 } = range;
     if (start > end || (entry.data.length > 0 && start >= entry.data.length) || (entry.data.length === 0 && start > 0)) {
       throw new InvalidInputError('invalid_range', `Range ${start}-${end} outside ${entry.data.length} bytes`);
@@ -84,7 +85,7 @@ class MemoryStore {
   }
   async listPage(prefix, options = {}) {
     assertValidPrefix(prefix);
-    const limit = options.limit ?? 1000;
+    const limit = Math.min(options.limit ?? 1000, 1000);
     const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix) && (!options.cursor || Buffer.compare(Buffer.from(k), Buffer.from(options.cursor)) > 0))
       .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const page = keys.slice(0, limit);
