@@ -126,10 +126,10 @@ echo "installed in $(( $(date +%s) - started )) s; aviary-backup $(node -p "requ
 step "the published contract suite (npm test in the plugin package)"
 npm test 2>&1 | tail -n 6
 
-step "the packed server with AVIARY_PLUGINS=aviary-plugin-memory-demo: backup and restore over HTTP"
+step "the packed server with AVIARY_PLUGINS=<the plugin folder>: backup and restore over HTTP"
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 mkdir -p "$work/data"
-AVIARY_PLUGINS=aviary-plugin-memory-demo STORAGE_BACKEND=memory-demo DATA_DIR="$work/data" PORT="$port" \
+AVIARY_PLUGINS="$plugin" STORAGE_BACKEND=memory-demo DATA_DIR="$work/data" PORT="$port" \
   AUTH_USERNAME=admin AUTH_PASSWORD=plugin-kit-password ALLOW_INSECURE=true LOG_LEVEL=warn \
   node node_modules/aviary-backup/dist/server.js >"$work/server.log" 2>&1 &
 server_pid=$!
