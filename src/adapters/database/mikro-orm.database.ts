@@ -44,8 +44,9 @@ export async function createEngineDatabase(engine: Engine, logger: Logger = sile
     migrations: {
       tableName: MIGRATIONS_TABLE,
       migrationsList: MIGRATIONS,
-      transactional: true,
-      allOrNothing: true,
+      // The MySQL family commits before every DDL statement: a transaction there would only pretend.
+      transactional: engine.dialect !== 'mysql',
+      allOrNothing: engine.dialect !== 'mysql',
       snapshot: false,
       silent: true,
     },
