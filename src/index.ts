@@ -30,3 +30,5 @@ export type { HousekeepingStore } from './application/ports/housekeeping-store.p
 export type { Logger } from './application/ports/system.port';
 export * from './domain/errors';
 export { assertValidKey, assertValidPrefix, keyProblem } from './domain/storage-key';
+export type { Engine, Dialect } from './adapters/database/engine';
+export { createEngineDatabase, MikroOrmDatabase } from './adapters/database/mikro-orm.database';

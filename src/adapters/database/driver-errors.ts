@@ -11,6 +11,15 @@ const UNREACHABLE = new Set([
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET',
   'EPIPE', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_NOTADB',
   '57P01', '57P02', '57P03', '3D000', '28P01', '28000', '08001', '08006',
+  'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_CON_COUNT_ERROR',
+  'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN',
+]);
+// The MySQL family's (MariaDB, MySQL) error codes as its drivers name them.
+const MYSQL_DUPLICATE = new Set(['ER_DUP_ENTRY', 'ER_DUP_KEY']);
+const MYSQL_REFERENCE = new Set(['ER_NO_REFERENCED_ROW', 'ER_NO_REFERENCED_ROW_2', 'ER_ROW_IS_REFERENCED', 'ER_ROW_IS_REFERENCED_2']);
+const MYSQL_REFUSED_VALUE = new Set([
+  'ER_DATA_TOO_LONG', 'ER_TRUNCATED_WRONG_VALUE', 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', 'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_BAD_NULL_ERROR', 'ER_NO_DEFAULT_FOR_FIELD', 'ER_WRONG_VALUE', 'ER_INVALID_CHARACTER_STRING',
 ]);
 // Fixed phrases of connection failures; only the matched phrase is repeated, never the message.
 const CONNECTION_TROUBLE = /connection (timeout|terminated)|not queryable|self[- ]signed|certificate|does not support SSL/i;
@@ -37,13 +46,13 @@ export function translateDriverError(error: unknown, where: ErrorTarget, context
       { cause: code ?? error.name },
     );
   }
-  if (code === '23505' || facts.reason === 'UNIQUE constraint failed' || facts.reason === 'PRIMARY KEY constraint failed') {
+  if (code === '23505' || (code && MYSQL_DUPLICATE.has(code)) || facts.reason === 'UNIQUE constraint failed' || facts.reason === 'PRIMARY KEY constraint failed') {
     return new ConflictError('duplicate_row', `${prefix}a row with the same unique value exists (${said})`);
   }
-  if (code === '23503' || facts.reason === 'FOREIGN KEY constraint failed') {
+  if (code === '23503' || (code && MYSQL_REFERENCE.has(code)) || facts.reason === 'FOREIGN KEY constraint failed') {
     return new ConflictError('reference_violation', `${prefix}a referenced row is missing or still referenced (${said})`);
   }
-  if ((code && /^2[23]/.test(code)) || (code && REFUSED_VALUE.has(code))) {
+  if ((code && /^2[23]/.test(code)) || (code && (REFUSED_VALUE.has(code) || MYSQL_REFUSED_VALUE.has(code)))) {
     return new DomainError('integrity', 'invalid_value', `${prefix}the database refused a value (${said})`);
   }
   return new DomainError('internal', 'database_error', `${prefix}database error (${said})`);

@@ -1,8 +1,12 @@
 import type { Options } from '@mikro-orm/core';
 import type { Knex } from '@mikro-orm/knex';
 
-/** SQL flavour the DDL, the value encoding and a few queries depend on. */
-export type Dialect = 'sqlite' | 'postgres';
+/**
+ * SQL flavour the DDL, the value encoding and a few queries depend on. `mysql` is the MySQL family
+ * (MariaDB, MySQL): its engine must open every connection with `ANSI_QUOTES` in `sql_mode` (the
+ * shared SQL quotes identifiers with `"`), `time_zone = '+00:00'`, and hand DATETIME back as text.
+ */
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 /**
  * The engine-specific part of the MikroORM database: how to connect, how to read one consistent

@@ -30,9 +30,9 @@ export class KnexHousekeepingStore implements HousekeepingStore {
 
   /** `column < at`; SQLite keeps times as text with varying fraction digits, so compare them as times. */
   private before(query: Knex.QueryBuilder, column: string, at: Date): Knex.QueryBuilder {
-    return this.engine.dialect === 'sqlite'
-      ? query.whereRaw(`julianday(??) < julianday(?)`, [column, at.toISOString()])
-      : query.where(column, '<', at.toISOString());
+    if (this.engine.dialect === 'sqlite') return query.whereRaw(`julianday(??) < julianday(?)`, [column, at.toISOString()]);
+    const time = users.columns.find((c) => c.name === 'updated_at')!;
+    return query.where(column, '<', encodeValue(time, at.toISOString(), this.engine.dialect) as string);
   }
 
   private timeValue(at: Date): unknown {

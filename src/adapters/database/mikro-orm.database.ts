@@ -6,6 +6,7 @@ import type { Logger } from '../../application/ports/system.port';
 import { DEFAULT_SYSTEM_SETTINGS, systemSettings } from '../../domain/schema/aviary-schema';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
+import { declareDialect } from './migrations/dialect-of';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/migration-list';
 import { MikroOrmAccountStore } from './mikro-orm.account-store';
 import { MikroOrmRecordStore } from './mikro-orm.record-store';
@@ -24,9 +25,16 @@ export type MikroOrmDatabaseOptions = ({ kind: 'sqlite' } & SqliteOptions) | ({ 
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/** One MikroORM-backed implementation for both engines; nothing connects until first use. */
-export async function createMikroOrmDatabase(options: MikroOrmDatabaseOptions, logger = silent): Promise<MikroOrmDatabase> {
-  const engine = options.kind === 'sqlite' ? sqliteEngine(options) : postgresEngine(options);
+/** One MikroORM-backed implementation for both built-in engines; nothing connects until first use. */
+export function createMikroOrmDatabase(options: MikroOrmDatabaseOptions, logger = silent): Promise<MikroOrmDatabase> {
+  return createEngineDatabase(options.kind === 'sqlite' ? sqliteEngine(options) : postgresEngine(options), logger);
+}
+
+/**
+ * The database side of the service (every store, the migrations) on any engine: the built-in ones
+ * and an outside plugin's (e.g. MariaDB through MikroORM's MySQL driver). Nothing connects until first use.
+ */
+export async function createEngineDatabase(engine: Engine, logger: Logger = silent): Promise<MikroOrmDatabase> {
   await engine.prepare();
   const orm = MikroORM.initSync<AbstractSqlDriver>({
     ...engine.ormOptions(),
@@ -36,13 +44,15 @@ export async function createMikroOrmDatabase(options: MikroOrmDatabaseOptions, l
     migrations: {
       tableName: MIGRATIONS_TABLE,
       migrationsList: MIGRATIONS,
-      transactional: true,
-      allOrNothing: true,
+      // The MySQL family commits before every DDL statement: a transaction there would only pretend.
+      transactional: engine.dialect !== 'mysql',
+      allOrNothing: engine.dialect !== 'mysql',
       snapshot: false,
       silent: true,
     },
     logger: (message: string) => logger.debug(message),
   } as Options<AbstractSqlDriver>);
+  declareDialect(orm.em.getDriver(), engine.dialect);
   return new MikroOrmDatabase(orm, engine);
 }
 

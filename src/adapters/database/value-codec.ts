@@ -60,8 +60,12 @@ export function encodeRow(table: TableDef, row: Row, dialect: Dialect): Record<s
 
 export function encodeValue(col: ColumnDef, value: ArchiveValue, dialect: Dialect): unknown {
   if (value === null) return null;
-  if (col.type === 'bool' && dialect === 'sqlite') return value ? 1 : 0;
-  // timestamptz keeps microseconds and would round the rest; truncating is predictable.
-  if (col.type === 'time' && dialect === 'postgres') return String(value).replace(/(\.\d{6})\d+Z$/, '$1Z');
+  if (col.type === 'bool' && dialect !== 'postgres') return value ? 1 : 0;
+  // timestamptz and DATETIME(6) keep microseconds and would round the rest; truncating is predictable.
+  if (col.type === 'time' && dialect !== 'sqlite') {
+    const micro = String(value).replace(/(\.\d{6})\d+Z$/, '$1Z');
+    // DATETIME takes no zone: the UTC wall time, read back as UTC (the engine's session time zone).
+    return dialect === 'mysql' ? micro.replace('T', ' ').replace(/Z$/, '') : micro;
+  }
   return value;
 }

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { sqlType, tableOptions } from '../schema-ddl';
 import { dialectOf } from './dialect-of';
 
 /**
@@ -9,7 +10,9 @@ import { dialectOf } from './dialect-of';
 export class ServiceTablesMigration extends Migration {
   up(): void {
     const text = 'text';
-    const id = dialectOf(this.driver) === 'postgres' ? 'uuid' : 'text';
+    const dialect = dialectOf(this.driver);
+    const id = sqlType({ type: 'uuid' }, dialect);
+    const options = tableOptions(dialect);
     this.addSql(`create table if not exists "aviary_backup_jobs" (
   "id" ${id} primary key,
   "admin_user_id" ${id} null,
@@ -31,7 +34,7 @@ export class ServiceTablesMigration extends Migration {
   "completed_at" bigint null,
   "expires_at" bigint null,
   "created_at" bigint not null
-)`);
+)${options}`);
     this.addSql('create unique index if not exists "ux_aviary_backup_jobs_filename" on "aviary_backup_jobs" ("filename")');
     this.addSql('create index if not exists "ix_aviary_backup_jobs_status" on "aviary_backup_jobs" ("status", "created_at")');
 
@@ -46,7 +49,7 @@ export class ServiceTablesMigration extends Migration {
   "analysis" ${text} null,
   "expires_at" bigint not null,
   "created_at" bigint not null
-)`);
+)${options}`);
 
     this.addSql(`create table if not exists "aviary_service_locks" (
   "name" varchar(100) primary key,
@@ -54,7 +57,7 @@ export class ServiceTablesMigration extends Migration {
   "purpose" ${text} not null default '',
   "acquired_at" bigint not null,
   "expires_at" bigint not null
-)`);
+)${options}`);
 
     this.addSql(`create table if not exists "aviary_migration_runs" (
   "id" ${id} primary key,
@@ -64,6 +67,6 @@ export class ServiceTablesMigration extends Migration {
   "report" ${text} not null default '{}',
   "started_at" bigint not null,
   "completed_at" bigint null
-)`);
+)${options}`);
   }
 }

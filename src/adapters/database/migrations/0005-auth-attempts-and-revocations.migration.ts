@@ -1,4 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tableOptions } from '../schema-ddl';
+import { dialectOf } from './dialect-of';
 
 /**
  * Attempt counters for login and API-key limiting: one row per (scope, subject, window), counted
@@ -9,18 +11,19 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class AuthAttemptsAndRevocationsMigration extends Migration {
   up(): void {
+    const options = tableOptions(dialectOf(this.driver));
     this.addSql(`create table if not exists "aviary_auth_attempts" (
   "scope" varchar(40) not null,
   "subject" varchar(100) not null,
   "window_start" bigint not null,
   "count" integer not null default 0,
   primary key ("scope", "subject", "window_start")
-)`);
+)${options}`);
     this.addSql('create index if not exists "ix_aviary_auth_attempts_window" on "aviary_auth_attempts" ("window_start")');
     this.addSql(`create table if not exists "aviary_revoked_sessions" (
   "session_id" varchar(64) primary key,
   "expires_at" bigint not null
-)`);
+)${options}`);
     this.addSql('create index if not exists "ix_aviary_revoked_sessions_expires" on "aviary_revoked_sessions" ("expires_at")');
   }
 }
