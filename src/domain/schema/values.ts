@@ -38,6 +38,8 @@ export function zeroValue(col: ColumnDef): ArchiveValue {
 export function canonicalTime(text: string): string | null {
   // Most values are already canonical (this service writes them so): skip the date arithmetic.
   if (CANONICAL.test(text)) return text;
+  const fixed = fixedLayoutTime(text);
+  if (fixed !== undefined) return fixed;
   const m = RFC3339.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
@@ -65,6 +67,58 @@ export function canonicalTime(text: string): string | null {
   if (base === null) return null;
   const fraction = frac.replace(/0+$/, '');
   return `${base}${fraction ? '.' + fraction : ''}Z`;
+}
+
+const digitAt = (text: string, i: number) => text.charCodeAt(i) - 48;
+const twoDigits = (text: string, i: number) => {
+  const a = digitAt(text, i);
+  const b = digitAt(text, i + 1);
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+};
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+
+/**
+ * The layout drivers and GORM's SQLite rows use (`YYYY-MM-DD HH:MM:SS.ffffff±HH:MM` or `…Z`), when
+ * moving it to UTC stays inside the month: plain digit arithmetic, no Date. Undefined means "not
+ * this simple case", and the general parser decides.
+ */
+function fixedLayoutTime(text: string): string | undefined {
+  const n = text.length;
+  if (n < 20 || text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':') return undefined;
+  if (text[10] !== 'T' && text[10] !== ' ') return undefined;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let end = 19;
+  let fractionEnd = 19;
+  if (text[19] === '.') {
+    end = 20;
+    while (end < n && end < 29 && digitAt(text, end) >= 0 && digitAt(text, end) <= 9) end++;
+    if (end === 20) return undefined;
+    fractionEnd = end;
+    while (fractionEnd > 20 && text[fractionEnd - 1] === '0') fractionEnd--;
+    if (fractionEnd === 20) fractionEnd = 19;
+  }
+  let offset: number;
+  if (end === n - 1 && (text[end] === 'Z' || text[end] === 'z')) offset = 0;
+  else if (end === n - 6 && (text[end] === '+' || text[end] === '-') && text[end + 3] === ':') {
+    const h = twoDigits(text, end + 1);
+    const m = twoDigits(text, end + 4);
+    if (h < 0 || m < 0) return undefined;
+    offset = (text[end] === '-' ? -1 : 1) * (h * 60 + m);
+  } else return undefined;
+  let minutes = hour * 60 + minute - offset;
+  let dayOfMonth = day;
+  while (minutes < 0) (minutes += 1440), dayOfMonth--;
+  while (minutes >= 1440) (minutes -= 1440), dayOfMonth++;
+  if (dayOfMonth < 1 || dayOfMonth > 28) return undefined;
+  const date = dayOfMonth === day ? text.slice(0, 8) + text.slice(8, 10) : text.slice(0, 8) + pad2(dayOfMonth);
+  const fraction = fractionEnd > 19 ? text.slice(19, fractionEnd) : '';
+  return `${date}T${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}:${text.slice(17, 19)}${fraction}Z`;
 }
 
 export function isZeroTime(canonical: string): boolean {
@@ -100,7 +154,8 @@ export function coerceValue(col: ColumnDef, value: unknown): CoerceResult {
     case 'string':
     case 'text':
       if (typeof value !== 'string') return { ok: false, problem: `${col.name} must be a string` };
-      if (col.length !== undefined && [...value].length > col.length) {
+      // Characters are code points: count them only when UTF-16 units could exceed the limit.
+      if (col.length !== undefined && value.length > col.length && [...value].length > col.length) {
         return { ok: false, problem: `${col.name} is longer than ${col.length} characters` };
       }
       return { ok: true, value };
