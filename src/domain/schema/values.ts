@@ -137,51 +137,75 @@ export function isUuid(text: string): boolean {
 
 export type CoerceResult = { ok: true; value: ArchiveValue } | { ok: false; problem: string };
 
+/** What `canonicalValue` answers for a value its column cannot hold. */
+export const NOT_CANONICAL: unique symbol = Symbol('not canonical');
+
 /**
  * Turns a JSON value from an archive (or a database driver) into the column's canonical archive
  * value, or says why it cannot. Absent values should be filled from `columnDefault` first.
  */
 export function coerceValue(col: ColumnDef, value: unknown): CoerceResult {
+  const canonical = canonicalValue(col, value);
+  return canonical === NOT_CANONICAL ? { ok: false, problem: problemWith(col, value) } : { ok: true, value: canonical };
+}
+
+/**
+ * `coerceValue` without the result object, for the per-row paths of backup and restore (millions
+ * of values): the canonical value, or NOT_CANONICAL (then `coerceValue` says why).
+ */
+export function canonicalValue(col: ColumnDef, value: unknown): ArchiveValue | typeof NOT_CANONICAL {
   if (value === null || value === undefined) {
-    if (col.nullable) return { ok: true, value: null };
-    if (col.notNull) return { ok: false, problem: `${col.name} must not be null` };
-    return { ok: true, value: zeroValue(col) };
+    if (col.nullable) return null;
+    return col.notNull ? NOT_CANONICAL : zeroValue(col);
   }
   switch (col.type) {
     case 'uuid':
-      if (typeof value === 'string' && isUuid(value)) return { ok: true, value: value.toLowerCase() };
-      return { ok: false, problem: `${col.name} must be a UUID` };
+      return typeof value === 'string' && isUuid(value) ? value.toLowerCase() : NOT_CANONICAL;
     case 'string':
     case 'text':
-      if (typeof value !== 'string') return { ok: false, problem: `${col.name} must be a string` };
+      if (typeof value !== 'string') return NOT_CANONICAL;
       // Characters are code points: count them only when UTF-16 units could exceed the limit.
-      if (col.length !== undefined && value.length > col.length && [...value].length > col.length) {
-        return { ok: false, problem: `${col.name} is longer than ${col.length} characters` };
-      }
-      return { ok: true, value };
+      if (col.length !== undefined && value.length > col.length && [...value].length > col.length) return NOT_CANONICAL;
+      return value;
     case 'int':
     case 'bigint': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-      if (typeof n === 'number' && Number.isSafeInteger(n)) return { ok: true, value: n };
-      return { ok: false, problem: `${col.name} must be an integer` };
+      return typeof n === 'number' && Number.isSafeInteger(n) ? n : NOT_CANONICAL;
     }
     case 'float': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n === 'number' && Number.isFinite(n)) return { ok: true, value: n };
-      return { ok: false, problem: `${col.name} must be a number` };
+      return typeof n === 'number' && Number.isFinite(n) ? n : NOT_CANONICAL;
     }
     case 'bool':
-      if (typeof value === 'boolean') return { ok: true, value };
-      if (value === 0 || value === 1) return { ok: true, value: value === 1 };
-      return { ok: false, problem: `${col.name} must be a boolean` };
+      if (typeof value === 'boolean') return value;
+      return value === 0 || value === 1 ? value === 1 : NOT_CANONICAL;
     case 'time': {
       const text = value instanceof Date ? value.toISOString() : value;
-      if (typeof text !== 'string') return { ok: false, problem: `${col.name} must be an RFC 3339 time` };
-      const t = canonicalTime(text);
-      if (t === null) return { ok: false, problem: `${col.name} must be an RFC 3339 time` };
-      if (col.nullable && isZeroTime(t)) return { ok: true, value: null };
-      return { ok: true, value: t };
+      const t = typeof text === 'string' ? canonicalTime(text) : null;
+      if (t === null) return NOT_CANONICAL;
+      return col.nullable && isZeroTime(t) ? null : t;
     }
+  }
+}
+
+/** Why `canonicalValue` refused a value. */
+function problemWith(col: ColumnDef, value: unknown): string {
+  if (value === null || value === undefined) return `${col.name} must not be null`;
+  switch (col.type) {
+    case 'uuid':
+      return `${col.name} must be a UUID`;
+    case 'string':
+    case 'text':
+      return typeof value === 'string' ? `${col.name} is longer than ${col.length} characters` : `${col.name} must be a string`;
+    case 'int':
+    case 'bigint':
+      return `${col.name} must be an integer`;
+    case 'float':
+      return `${col.name} must be a number`;
+    case 'bool':
+      return `${col.name} must be a boolean`;
+    case 'time':
+      return `${col.name} must be an RFC 3339 time`;
   }
 }
 
