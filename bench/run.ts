@@ -10,7 +10,8 @@
  * outside the repository (under its tmp dir) and prints their path, and exits non-zero when a
  * measurement or a check failed. A separate process per bench keeps one bench's heap, threads and
  * peak RSS out of the next one's figures. Flags are forwarded to every selected bench, so name the
- * bench when passing flags meant for it.
+ * bench when passing flags meant for it; flags starting with --db- (e.g. `--db-scale 200k`) go to
+ * the database bench only, so `npm run bench -- --db-scale 200k` runs everything with a quick database.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -29,10 +30,22 @@ if (benches.length === 0) {
   process.exit(2);
 }
 
+/** --db-* options (each with its value, if any) belong to database.bench.ts; the rest to the others. */
+function argsFor(file: string): string[] {
+  const database = file === 'database.bench.ts';
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const takesValue = i + 1 < args.length && !args[i + 1].startsWith('--');
+    const group = takesValue ? [args[i], args[++i]] : [args[i]];
+    if (group[0].startsWith('--db-') === database) out.push(...group);
+  }
+  return out;
+}
+
 const failed: string[] = [];
 for (const file of benches) {
-  console.log(`\n=== ${file} ${args.join(' ')}`);
-  const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(benchDir, file), ...args], {
+  console.log(`\n=== ${file} ${argsFor(file).join(' ')}`);
+  const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(benchDir, file), ...argsFor(file)], {
     stdio: 'inherit',
   });
   if (result.status !== 0) failed.push(`${file} (${result.signal ?? `exit ${result.status}`})`);

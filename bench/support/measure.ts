@@ -24,13 +24,13 @@ export interface Measured {
 }
 
 /** Runs a command to completion (under GNU time when present); rejects on a non-zero exit. */
-export async function runMeasured(command: string, args: readonly string[], options: { cwd?: string } = {}): Promise<Measured> {
+export async function runMeasured(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
   const scratch = mkdtempSync(join(tmpdir(), 'bench-time-'));
   const timeFile = join(scratch, 'time');
   const [cmd, argv] = hasGnuTime ? [TIME, ['-o', timeFile, '-f', '%M', command, ...args]] : [command, [...args]];
   const started = performance.now();
   try {
-    const child = spawn(cmd, argv, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Container } from 'inversify';
 import type { ArchiveEncoder } from '../application/ports/archive-encoder.port';
 import type { BlobStore } from '../application/ports/blob-store.port';
@@ -33,7 +34,7 @@ export const BACKUP_TOKENS = {
 export function backupModule(c: Container, config: AppConfig): void {
   const faults = () => c.get<FaultPoints>(TOKENS.FaultPoints);
   c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(PROCESS_TAG);
-  c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder());
+  c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder({ spoolDir: join(config.dataDir, 'tmp-backup') }));
   const db = () => c.get<DatabaseBackend>(TOKENS.Database);
   const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
   const clock = () => c.get<Clock>(TOKENS.Clock);

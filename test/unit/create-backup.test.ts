@@ -30,7 +30,7 @@ describe('CreateBackup (use case, fakes)', () => {
   });
 
   function useCase(blobStore = blobs) {
-    return new CreateBackup(records, blobStore, new TarGzArchiveEncoder({ blockSize: 64 * 1024 }), { now: () => new Date('2026-01-02T03:04:05Z') }, silent, 'test');
+    return new CreateBackup(records, blobStore, new TarGzArchiveEncoder({ gzip: { blockSize: 64 * 1024 } }), { now: () => new Date('2026-01-02T03:04:05Z') }, silent, 'test');
   }
 
   async function run(uc: CreateBackup, opts = options, events: BackupProgress[] = []) {

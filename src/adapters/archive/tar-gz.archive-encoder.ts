@@ -1,19 +1,32 @@
-import type { ArchiveEncoder, ArchiveSourceEntry, EncodeHooks } from '../../application/ports/archive-encoder.port';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArchiveEncoder, ArchiveSourceEntry, EncodeHooks, StagedBody } from '../../application/ports/archive-encoder.port';
 import type { ByteStream } from '../../application/ports/blob-store.port';
+import { spoolBody } from './entry-spool';
 import { parallelGzip, ParallelGzipOptions } from './parallel-gzip';
 import { tarStream } from './tar-writer';
+
+export interface TarGzEncoderOptions {
+  readonly gzip?: ParallelGzipOptions;
+  /** Where staged bodies are spooled (as files unlinked while open). */
+  readonly spoolDir?: string;
+}
 
 /** POSIX tar, gzip-compressed on several threads into one standard gzip member. */
 export class TarGzArchiveEncoder implements ArchiveEncoder {
   readonly extension = '.tar.gz';
   readonly contentType = 'application/gzip';
 
-  constructor(private readonly gzip: ParallelGzipOptions = {}) {}
+  constructor(private readonly options: TarGzEncoderOptions = {}) {}
 
   encode(entries: AsyncIterable<ArchiveSourceEntry>, hooks: EncodeHooks = {}): ByteStream {
     return parallelGzip(tarStream(entries, hooks.onEntry), {
-      ...this.gzip,
+      ...this.options.gzip,
       onProgress: hooks.onBytes,
     });
+  }
+
+  stage(body: ByteStream): Promise<StagedBody> {
+    return spoolBody(body, this.options.spoolDir ?? join(tmpdir(), 'aviary-backup-spool'));
   }
 }

@@ -8,8 +8,17 @@ import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 import { decodeRow, encodeRow, normaliseRow } from './value-codec';
 
-/** Rows per keyset page when streaming a table (a page of the widest table is a few MB). */
-export const STREAM_BATCH_SIZE = 2000;
+/**
+ * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
+ * many rows as fit PAGE_BYTES at the average row size seen so far (login attempts are ~200 bytes,
+ * users with pairing files several KB), within MIN/MAX_PAGE_ROWS.
+ */
+export const PAGE_BYTES = 1024 * 1024;
+const FIRST_PAGE_ROWS = 1000;
+const MIN_PAGE_ROWS = 100;
+const MAX_PAGE_ROWS = 5_000;
+/** Rows of each page whose size is measured. */
+const SAMPLE_ROWS = 200;
 
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
@@ -35,28 +44,44 @@ export class KnexRecordAccess implements RecordWriter {
     return Number((row as { n: unknown }).n);
   }
 
+  async *stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row> {
+    for await (const page of this.pages(table, filter)) yield* page;
+  }
+
   /**
    * Keyset pagination on the primary key: each page is one query, and at most two pages are held.
    * The next page is asked for as soon as a page arrives, so the database reads it while this
    * process decodes and the consumer writes the current one.
    */
-  async *stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row> {
+  async *pages(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]> {
     const def = definition(table);
     const key = this.keyExpression(def);
     const columns = def.columns.map((c) => c.name);
-    const fetch = (after: unknown): Promise<Record<string, unknown>[]> => {
-      const query = this.filtered(def, filter).select(columns).orderByRaw(key).limit(STREAM_BATCH_SIZE);
+    const fetch = (after: unknown, limit: number): Promise<Record<string, unknown>[]> => {
+      const query = this.filtered(def, filter).select(columns).orderByRaw(key).limit(limit);
       if (after !== undefined) query.whereRaw(`${key} > ?`, [after as Knex.Value]);
       const page = guarded(this.engine, () => query, `read ${table}`) as Promise<Record<string, unknown>[]>;
       page.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
       return page;
     };
-    let next: Promise<Record<string, unknown>[]> | null = fetch(undefined);
+    let limit = FIRST_PAGE_ROWS;
+    let rows = 0;
+    let bytes = 0;
+    let next: Promise<Record<string, unknown>[]> | null = fetch(undefined, limit);
     while (next) {
-      const page: Record<string, unknown>[] = await next;
+      const raw: Record<string, unknown>[] = await next;
       this.stats.streamBatches += 1;
-      next = page.length < STREAM_BATCH_SIZE ? null : fetch(page[page.length - 1][def.primaryKey]);
-      for (const raw of page) yield decodeRow(def, raw);
+      if (raw.length < limit) next = null;
+      else {
+        const sample = raw.slice(0, SAMPLE_ROWS);
+        rows += sample.length;
+        bytes += approximateBytes(sample, columns);
+        limit = Math.min(MAX_PAGE_ROWS, Math.max(MIN_PAGE_ROWS, Math.floor((PAGE_BYTES * rows) / Math.max(1, bytes))));
+        next = fetch(raw[raw.length - 1][def.primaryKey], limit);
+      }
+      const page = new Array<Row>(raw.length);
+      for (let i = 0; i < raw.length; i++) page[i] = decodeRow(def, raw[i]);
+      yield page;
     }
   }
 
@@ -105,4 +130,16 @@ function definition(table: AviaryTableName): TableDef {
   const def = tableDef(table);
   if (!def) throw new InvalidInputError('unknown_table', `Unknown table ${String(table)}`);
   return def;
+}
+
+/** Text length of a page's values (plus a few bytes for the rest): enough to size the next page. */
+function approximateBytes(page: readonly Record<string, unknown>[], columns: readonly string[]): number {
+  let total = 0;
+  for (const row of page) {
+    for (const name of columns) {
+      const value = row[name];
+      total += typeof value === 'string' ? value.length + 6 : 12;
+    }
+  }
+  return total;
 }

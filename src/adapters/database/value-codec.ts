@@ -1,10 +1,10 @@
 import type { ArchiveValue, ColumnDef, Row, TableDef } from '../../domain/schema/column';
-import { coerceValue, columnDefault } from '../../domain/schema/values';
+import { canonicalValue, coerceValue, columnDefault, NOT_CANONICAL } from '../../domain/schema/values';
 import { DomainError, InvalidInputError } from '../../domain/errors';
 import type { Dialect } from './engine';
 
 /**
- * Database values ⇄ canonical archive values. Both engines decode through `coerceValue`, so a
+ * Database values ⇄ canonical archive values. Both engines decode through `canonicalValue`, so a
  * row streamed from SQLite and the same row streamed from PostgreSQL are deep-equal.
  */
 
@@ -12,18 +12,21 @@ import type { Dialect } from './engine';
 export function decodeRow(table: TableDef, raw: Record<string, unknown>): Row {
   const row: Row = {};
   for (const col of table.columns) {
-    const result = coerceValue(col, raw[col.name]);
-    if (!result.ok) {
-      throw new DomainError(
-        'integrity',
-        'database_value_invalid',
-        `${table.name}.${col.name} of row ${String(raw[table.primaryKey])} cannot be read: ${result.problem}`,
-        { table: table.name, column: col.name, primaryKey: raw[table.primaryKey] },
-      );
-    }
-    row[col.name] = result.value;
+    const value = canonicalValue(col, raw[col.name]);
+    if (value === NOT_CANONICAL) throw unreadable(table, col, raw);
+    row[col.name] = value;
   }
   return row;
+}
+
+function unreadable(table: TableDef, col: ColumnDef, raw: Record<string, unknown>): DomainError {
+  const result = coerceValue(col, raw[col.name]);
+  return new DomainError(
+    'integrity',
+    'database_value_invalid',
+    `${table.name}.${col.name} of row ${String(raw[table.primaryKey])} cannot be read: ${result.ok ? 'unreadable' : result.problem}`,
+    { table: table.name, column: col.name, primaryKey: raw[table.primaryKey] },
+  );
 }
 
 /** An archive row → every column present and canonical; absent columns take their defaults. */

@@ -14,6 +14,12 @@ export interface RecordReader {
    * archive's JSON types (docs/archive-format.md). Reads in batches; never holds the whole table.
    */
   stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row>;
+  /**
+   * The same rows as `stream`, in the pages the store reads them (a few MB each): per-row work
+   * for millions of rows costs less without a promise per row. Optional for plugins; callers fall
+   * back to `stream` (see `rowPages`).
+   */
+  pages?(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]>;
 }
 
 export interface RecordWriter extends RecordReader {

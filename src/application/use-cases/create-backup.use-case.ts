@@ -1,25 +1,22 @@
 import {
-  buildMetadata, CHECKSUMS_ENTRY, checksumLine, documentEntry, DOCUMENTS_DIR, LEGACY_CONFIGS_DIR, METADATA_ENTRY, tableEntry,
+  buildMetadata, CHECKSUMS_ENTRY, checksumLine, DOCUMENTS_DIR, METADATA_ENTRY, tableEntry,
 } from '../../domain/archive/archive-format';
-import { MissingDocuments, missingDocumentsWarning } from '../../domain/archive/missing-documents';
-import { byteLength, tableJsonChunks } from '../../domain/archive/table-json';
-import { assertKnownTables, type BackupOptions, type BackupPhase } from '../../domain/backup-job';
-import { InvalidInputError, isDomainError } from '../../domain/errors';
-import { AVIARY_TABLES, AviaryTableName } from '../../domain/schema/aviary-schema';
+import { MissingDocuments, missingDocumentsWarning, type MissingDocumentsSummary } from '../../domain/archive/missing-documents';
+import { tableJsonChunks } from '../../domain/archive/table-json';
+import type { BackupOptions } from '../../domain/backup-job';
+import { isDomainError } from '../../domain/errors';
+import type { AviaryTableName } from '../../domain/schema/aviary-schema';
 import type { Row, TableDef } from '../../domain/schema/column';
-import { StorageKeys } from '../../domain/storage-key';
-import type { ArchiveEncoder, ArchiveSourceEntry, EncodedEntry } from '../ports/archive-encoder.port';
+import type { ArchiveEncoder, ArchiveSourceEntry, EncodedEntry, StagedBody } from '../ports/archive-encoder.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
 import type { FaultPoints } from '../ports/fault-points.port';
-import type { RecordReader, RecordStore, RowFilter } from '../ports/record-store.port';
+import type { RecordReader, RecordStore } from '../ports/record-store.port';
 import type { Clock, Logger } from '../ports/system.port';
-import { listAll } from './blob-listing';
+import { BackupMeter, type BackupProgress } from './create-backup/backup-meter';
+import { planBackup, type BackupPlan, type FilePlan } from './create-backup/backup-plan';
+import { rowPages } from './row-pages';
 
-export interface BackupProgress {
-  readonly phase: BackupPhase;
-  readonly bytesDone: number;
-  readonly bytesTotal: number;
-}
+export type { BackupProgress } from './create-backup/backup-meter';
 
 export interface CreateBackupInput {
   readonly options: BackupOptions;
@@ -38,20 +35,29 @@ export interface CreateBackupResult {
   readonly archiveBytes: number;
 }
 
-interface DocumentPlan {
-  readonly key: string;
+interface StagedTable {
   readonly name: string;
-  readonly size: number;
+  readonly rows: number;
+  readonly body: StagedBody;
+}
+
+/** What a run collects on the way: the archive's entries as written, and what went wrong softly. */
+interface Run {
+  readonly plan: BackupPlan;
+  readonly meter: BackupMeter;
+  readonly signal?: AbortSignal;
+  readonly warnings: string[];
+  readonly digests: EncodedEntry[];
 }
 
 const TAR_BLOCK = 512;
 const tarSize = (size: number) => TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
 
 /**
- * Writes an Aviary backup archive (docs/archive-format.md) in one pass: metadata first, the tables streamed from
- * one read snapshot, the documents streamed from the blob store, then checksums.sha256. Each table
- * is serialised twice inside that snapshot: once to learn its exact size for the tar header, once
- * to write it; nothing is staged on disk or held whole in memory.
+ * Writes an Aviary backup archive (docs/archive-format.md): metadata first, the tables from one
+ * read snapshot, the documents streamed from the blob store, then checksums.sha256. Metadata names
+ * each table's row count and the document rows without files, so the tables are read (once) and
+ * staged by the encoder before the archive starts; nothing is held whole in memory.
  */
 export class CreateBackup {
   constructor(
@@ -69,182 +75,145 @@ export class CreateBackup {
   }
 
   private async write(reader: RecordReader, input: CreateBackupInput): Promise<CreateBackupResult> {
-    const { options, signal } = input;
-    const report = (phase: BackupPhase, bytesDone: number, bytesTotal: number) => input.onProgress?.({ phase, bytesDone, bytesTotal });
-    report('planning', 0, 0);
-
-    const users = await this.selectedUsers(reader, options.userIds);
-    const tables = this.selectedTables(options.tables);
-    const filters = this.filters(options.userIds.length > 0, users);
-    const transform = options.includeConfigs ? undefined : blankPairing;
-
-    const documents = options.includeFiles ? await this.planDocuments(users.map((u) => u.id)) : [];
-    const configs = options.includeConfigs ? await this.planLegacyConfigs(users.map((u) => u.id)) : [];
-    const documentBytes = documents.reduce((sum, d) => sum + d.size, 0);
-    // Rows are compared with the stored files during the sizing pass, which reads every row anyway.
-    const missing = options.includeFiles ? new MissingDocuments(new Set(documents.map((d) => d.key))) : null;
-
-    const tableSizes = new Map<string, number>();
-    const tableRows: Record<string, number> = {};
-    for (const table of tables) {
-      signal?.throwIfAborted();
-      tableRows[table.name] = await reader.count(table.name as AviaryTableName, filters.get(table.name));
-      const tap = table.name === 'documents' && missing ? (_t: string, row: Row) => (missing.check(row), transform ? transform(_t, row) : row) : transform;
-      tableSizes.set(table.name, await byteLength(this.tableChunks(reader, table, filters, tap)));
+    const { options } = input;
+    const meter = new BackupMeter(input.onProgress);
+    meter.enter('planning');
+    const plan = await planBackup(reader, this.blobs, options);
+    const run: Run = { plan, meter, signal: input.signal, warnings: [], digests: [] };
+    const staged: StagedTable[] = [];
+    try {
+      meter.enter('database');
+      const missing = options.includeFiles ? new MissingDocuments(new Set(plan.files.map((f) => f.key))) : null;
+      await this.stageTables(reader, run, options.includeConfigs, missing, staged);
+      const missingDocuments = missing?.summary() ?? null;
+      if (missingDocuments) {
+        run.warnings.push(missingDocumentsWarning(missingDocuments));
+        this.logger.warn('document rows without files', { count: missingDocuments.count, examples: missingDocuments.examples });
+      }
+      const metadata = this.metadata(plan, options, staged, missingDocuments);
+      meter.archiveSize(archiveSize(metadata.length, staged, plan.files));
+      let archiveBytes = 0;
+      const archive = this.encoder.encode(this.entries(run, metadata, staged), {
+        onEntry: (entry) => run.digests.push(entry),
+        onBytes: (uncompressed, compressed) => {
+          archiveBytes = compressed;
+          meter.encodedBytes(uncompressed);
+        },
+      });
+      await input.sink(archive);
+      meter.finish();
+      return {
+        tables: Object.fromEntries(staged.map((t) => [t.name, t.rows])),
+        documents: run.digests.filter((d) => d.name.startsWith(DOCUMENTS_DIR)).length,
+        documentBytes: plan.documentBytes,
+        usersExported: plan.users.map((u) => u.id),
+        warnings: run.warnings,
+        archiveBytes,
+      };
+    } finally {
+      for (const table of staged) await table.body.close();
     }
-    const missingDocuments = missing?.summary() ?? null;
-    const warnings: string[] = missingDocuments ? [missingDocumentsWarning(missingDocuments)] : [];
-    if (missingDocuments) this.logger.warn('document rows without files', { count: missingDocuments.count, examples: missingDocuments.examples });
+  }
 
+  /**
+   * Each table's file, written once by the encoder's stage. Document rows are compared with the
+   * stored files on the way; without configs, pairing files are blanked.
+   */
+  private async stageTables(reader: RecordReader, run: Run, includeConfigs: boolean, missing: MissingDocuments | null, staged: StagedTable[]): Promise<void> {
+    const { plan, meter } = run;
+    const counts = new Map<string, number>();
+    for (const table of plan.tables) counts.set(table.name, await reader.count(table.name as AviaryTableName, plan.filters.get(table.name)));
+    const rowsTotal = [...counts.values()].reduce((a, b) => a + b, 0);
+    const knownBytes = archiveSize(0, [], plan.files);
+    let rowsDone = 0;
+    for (const table of plan.tables) {
+      run.signal?.throwIfAborted();
+      const before = rowsDone;
+      const pages = this.tablePages(reader, table, run, includeConfigs, missing, (n) => (rowsDone += n));
+      const chunks = metered(tableJsonChunks(pages, table.columns), (bytes) => meter.staging(bytes, rowsDone, Math.max(0, rowsTotal - rowsDone), knownBytes));
+      const body = await this.encoder.stage(chunks);
+      staged.push({ name: table.name, rows: rowsDone - before, body });
+    }
+  }
+
+  private async *tablePages(
+    reader: RecordReader, table: TableDef, run: Run, includeConfigs: boolean, missing: MissingDocuments | null, onRows: (n: number) => void,
+  ): AsyncGenerator<readonly Row[]> {
+    for await (const page of rowPages(reader, table.name as AviaryTableName, run.plan.filters.get(table.name))) {
+      run.signal?.throwIfAborted();
+      if (table.name === 'documents' && missing) for (const row of page) missing.check(row);
+      onRows(page.length);
+      yield table.name === 'users' && !includeConfigs ? page.map((row) => ({ ...row, rmapi_config: '' })) : page;
+    }
+  }
+
+  private metadata(plan: BackupPlan, options: BackupOptions, staged: readonly StagedTable[], missingDocuments: MissingDocumentsSummary | null): Uint8Array {
     const metadata = buildMetadata({
       exportedAt: this.clock.now(),
       databaseType: this.records.kind,
-      usersExported: users.map((u) => u.id),
-      totalDocuments: documents.length,
-      totalSizeBytes: documentBytes,
-      tableRowCounts: tableRows,
+      usersExported: plan.users.map((u) => u.id),
+      totalDocuments: plan.documentCount,
+      totalSizeBytes: plan.documentBytes,
+      tableRowCounts: Object.fromEntries(staged.map((t) => [t.name, t.rows])),
       serviceVersion: this.serviceVersion,
       includeFiles: options.includeFiles,
       includeConfigs: options.includeConfigs,
       selective: options.userIds.length > 0 || options.tables.length > 0,
       missingDocuments,
     });
-    const metadataBytes = new TextEncoder().encode(JSON.stringify(metadata, null, 2) + '\n');
-    const bytesTotal =
-      tarSize(metadataBytes.length) +
-      [...tableSizes.values()].reduce((s, n) => s + tarSize(n), 0) +
-      [...documents, ...configs].reduce((s, d) => s + tarSize(d.size), 0) +
-      tarSize(100 * (tables.length + documents.length + configs.length + 1)) +
-      2 * TAR_BLOCK;
+    return new TextEncoder().encode(JSON.stringify(metadata, null, 2) + '\n');
+  }
 
-    const digests: EncodedEntry[] = [];
-    let phase: BackupPhase = 'database';
-    let archiveBytes = 0;
-    let bytesDone = 0;
-    const enter = (next: BackupPhase) => {
-      phase = next;
-      report(phase, bytesDone, Math.max(bytesTotal, bytesDone));
-    };
-    const self = this;
-    async function* entries(): AsyncGenerator<ArchiveSourceEntry> {
-      enter('database');
-      yield { name: METADATA_ENTRY, size: metadataBytes.length, body: metadataBytes };
-      for (const table of tables) {
-        yield { name: tableEntry(table.name), size: tableSizes.get(table.name)!, body: self.tableChunks(reader, table, filters, transform) };
-      }
-      enter('documents');
-      let written = 0;
-      for (const doc of [...documents, ...configs]) {
-        signal?.throwIfAborted();
-        const entry = await self.openDocument(doc, warnings, signal);
-        if (entry) yield entry;
-        if (++written === 1) await self.faults?.reach('backup.mid-documents');
-      }
-      enter('finalizing');
-      const manifest = new TextEncoder().encode(digests.map((d) => checksumLine(d.sha256, d.name)).join(''));
-      yield { name: CHECKSUMS_ENTRY, size: manifest.length, body: manifest };
+  private async *entries(run: Run, metadata: Uint8Array, staged: readonly StagedTable[]): AsyncGenerator<ArchiveSourceEntry> {
+    yield { name: METADATA_ENTRY, size: metadata.length, body: metadata };
+    for (const table of staged) yield { name: tableEntry(table.name), size: table.body.size, body: table.body.read() };
+    run.meter.enter('documents');
+    let written = 0;
+    for (const file of run.plan.files) {
+      run.signal?.throwIfAborted();
+      const entry = await this.openFile(file, run);
+      if (entry) yield entry;
+      if (++written === 1) await this.faults?.reach('backup.mid-documents');
     }
-
-    const archive = this.encoder.encode(entries(), {
-      onEntry: (entry) => digests.push(entry),
-      onBytes: (uncompressed, compressed) => {
-        archiveBytes = compressed;
-        bytesDone = uncompressed;
-        report(phase, uncompressed, Math.max(bytesTotal, uncompressed));
-      },
-    });
-    await input.sink(archive);
-    report('done', Math.max(bytesTotal, bytesDone), Math.max(bytesTotal, bytesDone));
-    return {
-      tables: tableRows,
-      documents: digests.filter((d) => d.name.startsWith(DOCUMENTS_DIR)).length,
-      documentBytes,
-      usersExported: users.map((u) => u.id),
-      warnings,
-      archiveBytes,
-    };
-  }
-
-  /** The selected users (all when none were asked for); unknown ids are the caller's error. */
-  private async selectedUsers(reader: RecordReader, userIds: readonly string[]): Promise<{ id: string; username: string }[]> {
-    const filter = userIds.length > 0 ? { column: 'id', in: userIds.map((id) => id.toLowerCase()) } : undefined;
-    const found: { id: string; username: string }[] = [];
-    for await (const row of reader.stream('users', filter)) found.push({ id: String(row.id), username: String(row.username) });
-    if (filter) {
-      const missing = filter.in.filter((id) => !found.some((u) => u.id === id));
-      if (missing.length > 0) throw new InvalidInputError('invalid_user_ids', `Unknown user id(s): ${missing.join(', ')}`);
-    }
-    return found;
-  }
-
-  private selectedTables(names: readonly string[]): TableDef[] {
-    if (names.length === 0) return [...AVIARY_TABLES];
-    assertKnownTables(names);
-    return AVIARY_TABLES.filter((t) => names.includes(t.name));
-  }
-
-  /** A selection keeps its users' rows in per-user tables, their login attempts and all settings. */
-  private filters(selective: boolean, users: readonly { id: string; username: string }[]): Map<string, RowFilter> {
-    const filters = new Map<string, RowFilter>();
-    if (!selective) return filters;
-    const ids = users.map((u) => u.id);
-    for (const table of AVIARY_TABLES) {
-      if (table.userColumn) filters.set(table.name, { column: table.userColumn, in: ids });
-    }
-    filters.set('login_attempts', { column: 'username', in: users.map((u) => u.username) });
-    return filters;
-  }
-
-  private tableChunks(reader: RecordReader, table: TableDef, filters: Map<string, RowFilter>, transform?: (t: string, r: Row) => Row) {
-    const rows = reader.stream(table.name as AviaryTableName, filters.get(table.name));
-    return tableJsonChunks(transform ? mapRows(rows, (r) => transform(table.name, r)) : rows, table.columns);
-  }
-
-  private async planDocuments(userIds: readonly string[]): Promise<DocumentPlan[]> {
-    const plan: DocumentPlan[] = [];
-    for (const userId of userIds) {
-      const prefix = StorageKeys.userDocumentsPrefix(userId);
-      for await (const blob of listAll(this.blobs, prefix)) {
-        plan.push({ key: blob.key, name: documentEntry(userId, blob.key.slice(prefix.length)), size: blob.size });
-      }
-    }
-    return plan;
-  }
-
-  /** Aviary < 1.6 pairing files, kept where they still exist. */
-  private async planLegacyConfigs(userIds: readonly string[]): Promise<DocumentPlan[]> {
-    const plan: DocumentPlan[] = [];
-    for (const userId of userIds) {
-      const info = await this.blobs.stat(StorageKeys.legacyPairingFile(userId));
-      if (info) plan.push({ key: info.key, name: `${LEGACY_CONFIGS_DIR}${userId}/rmapi.conf`, size: info.size });
-    }
-    return plan;
+    run.meter.enter('finalizing');
+    const manifest = new TextEncoder().encode(run.digests.map((d) => checksumLine(d.sha256, d.name)).join(''));
+    yield { name: CHECKSUMS_ENTRY, size: manifest.length, body: manifest };
   }
 
   /** A document deleted since planning is a warning, not a failure; one that changed size is re-sized. */
-  private async openDocument(doc: DocumentPlan, warnings: string[], signal?: AbortSignal): Promise<ArchiveSourceEntry | null> {
+  private async openFile(file: FilePlan, run: Run): Promise<ArchiveSourceEntry | null> {
+    const vanished = () => {
+      run.warnings.push(`${file.key} was deleted during the backup and is not in the archive`);
+      this.logger.warn('document vanished during backup', { key: file.key });
+      return null;
+    };
     try {
-      const info = await this.blobs.stat(doc.key);
-      if (!info) {
-        warnings.push(`${doc.key} was deleted during the backup and is not in the archive`);
-        this.logger.warn('document vanished during backup', { key: doc.key });
-        return null;
-      }
-      return { name: doc.name, size: info.size, mtime: info.modifiedAt, body: await this.blobs.get(doc.key, { signal }) };
+      const info = await this.blobs.stat(file.key);
+      if (!info) return vanished();
+      return { name: file.name, size: info.size, mtime: info.modifiedAt, body: await this.blobs.get(file.key, { signal: run.signal }) };
     } catch (error) {
-      if (isDomainError(error) && error.code === 'blob_not_found') {
-        warnings.push(`${doc.key} was deleted during the backup and is not in the archive`);
-        return null;
-      }
+      if (isDomainError(error) && error.code === 'blob_not_found') return vanished();
       throw error;
     }
   }
 }
 
-function blankPairing(table: string, row: Row): Row {
-  return table === 'users' ? { ...row, rmapi_config: '' } : row;
+/** The uncompressed tar size: every entry's header and padded body, the manifest, the end marker. */
+function archiveSize(metadataBytes: number, staged: readonly StagedTable[], files: readonly FilePlan[]): number {
+  const names = [METADATA_ENTRY, ...staged.map((t) => tableEntry(t.name)), ...files.map((f) => f.name)];
+  const manifestBytes = names.reduce((sum, name) => sum + new TextEncoder().encode(checksumLine('0'.repeat(64), name)).length, 0);
+  return (
+    tarSize(metadataBytes) +
+    staged.reduce((sum, t) => sum + tarSize(t.body.size), 0) +
+    files.reduce((sum, f) => sum + tarSize(f.size), 0) +
+    tarSize(manifestBytes) +
+    2 * TAR_BLOCK
+  );
 }
 
-async function* mapRows(rows: AsyncIterable<Row>, fn: (row: Row) => Row): AsyncGenerator<Row> {
-  for await (const row of rows) yield fn(row);
+async function* metered(chunks: AsyncIterable<Uint8Array>, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    onBytes(chunk.byteLength);
+    yield chunk;
+  }
 }

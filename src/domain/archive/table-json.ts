@@ -1,32 +1,46 @@
-import type { ColumnDef, Row } from '../schema/column';
+import type { ArchiveValue, ColumnDef, Row } from '../schema/column';
 
+/** Text collected before it is encoded and handed on: big enough that a chunk costs little each. */
 const CHUNK = 64 * 1024;
 
 /**
  * A table file's text as a stream of UTF-8 chunks: a JSON array with one object per line, keys in
- * schema order. Deterministic for the same rows, so a first pass can measure the exact byte size
- * that the tar header needs and a second pass writes the same bytes.
+ * schema order. The same bytes as `JSON.stringify` of an object built in schema order, written
+ * without building that object: each line is the column prefixes (`{"id":`, `,"name":`, computed
+ * once per table) joined with the encoded values.
  */
-export async function* tableJsonChunks(rows: AsyncIterable<Row>, columns: readonly ColumnDef[]): AsyncGenerator<Uint8Array> {
+export async function* tableJsonChunks(pages: AsyncIterable<readonly Row[]>, columns: readonly ColumnDef[]): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder();
-  let buffer = '[';
+  const line = rowEncoder(columns);
+  let text = '[';
   let first = true;
-  for await (const row of rows) {
-    const ordered: Row = {};
-    for (const col of columns) ordered[col.name] = row[col.name] ?? null;
-    buffer += (first ? '\n  ' : ',\n  ') + JSON.stringify(ordered);
-    first = false;
-    if (buffer.length >= CHUNK) {
-      yield encoder.encode(buffer);
-      buffer = '';
+  for await (const page of pages) {
+    for (const row of page) {
+      text += (first ? '\n  ' : ',\n  ') + line(row);
+      first = false;
+      if (text.length >= CHUNK) {
+        yield encoder.encode(text);
+        text = '';
+      }
     }
   }
-  buffer += first ? ']\n' : '\n]\n';
-  yield encoder.encode(buffer);
+  text += first ? ']\n' : '\n]\n';
+  yield encoder.encode(text);
 }
 
-export async function byteLength(chunks: AsyncIterable<Uint8Array>): Promise<number> {
-  let total = 0;
-  for await (const chunk of chunks) total += chunk.byteLength;
-  return total;
+/** One row as a JSON object with the columns' keys in schema order (absent values as null). */
+export function rowEncoder(columns: readonly ColumnDef[]): (row: Row) => string {
+  const names = columns.map((c) => c.name);
+  const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
+  return (row) => {
+    let out = '';
+    for (let i = 0; i < names.length; i++) out += prefixes[i] + jsonValue(row[names[i]]);
+    return names.length === 0 ? '{}' : out + '}';
+  };
+}
+
+function jsonValue(value: ArchiveValue | undefined): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return 'null';
+  return JSON.stringify(value);
 }

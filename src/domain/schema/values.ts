@@ -38,6 +38,8 @@ export function zeroValue(col: ColumnDef): ArchiveValue {
 export function canonicalTime(text: string): string | null {
   // Most values are already canonical (this service writes them so): skip the date arithmetic.
   if (CANONICAL.test(text)) return text;
+  const fixed = fixedLayoutTime(text);
+  if (fixed !== undefined) return fixed;
   const m = RFC3339.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
@@ -67,6 +69,58 @@ export function canonicalTime(text: string): string | null {
   return `${base}${fraction ? '.' + fraction : ''}Z`;
 }
 
+const digitAt = (text: string, i: number) => text.charCodeAt(i) - 48;
+const twoDigits = (text: string, i: number) => {
+  const a = digitAt(text, i);
+  const b = digitAt(text, i + 1);
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+};
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+
+/**
+ * The layout drivers and GORM's SQLite rows use (`YYYY-MM-DD HH:MM:SS.ffffff±HH:MM` or `…Z`), when
+ * moving it to UTC stays inside the month: plain digit arithmetic, no Date. Undefined means "not
+ * this simple case", and the general parser decides.
+ */
+function fixedLayoutTime(text: string): string | undefined {
+  const n = text.length;
+  if (n < 20 || text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':') return undefined;
+  if (text[10] !== 'T' && text[10] !== ' ') return undefined;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let end = 19;
+  let fractionEnd = 19;
+  if (text[19] === '.') {
+    end = 20;
+    while (end < n && end < 29 && digitAt(text, end) >= 0 && digitAt(text, end) <= 9) end++;
+    if (end === 20) return undefined;
+    fractionEnd = end;
+    while (fractionEnd > 20 && text[fractionEnd - 1] === '0') fractionEnd--;
+    if (fractionEnd === 20) fractionEnd = 19;
+  }
+  let offset: number;
+  if (end === n - 1 && (text[end] === 'Z' || text[end] === 'z')) offset = 0;
+  else if (end === n - 6 && (text[end] === '+' || text[end] === '-') && text[end + 3] === ':') {
+    const h = twoDigits(text, end + 1);
+    const m = twoDigits(text, end + 4);
+    if (h < 0 || m < 0) return undefined;
+    offset = (text[end] === '-' ? -1 : 1) * (h * 60 + m);
+  } else return undefined;
+  let minutes = hour * 60 + minute - offset;
+  let dayOfMonth = day;
+  while (minutes < 0) (minutes += 1440), dayOfMonth--;
+  while (minutes >= 1440) (minutes -= 1440), dayOfMonth++;
+  if (dayOfMonth < 1 || dayOfMonth > 28) return undefined;
+  const date = dayOfMonth === day ? text.slice(0, 8) + text.slice(8, 10) : text.slice(0, 8) + pad2(dayOfMonth);
+  const fraction = fractionEnd > 19 ? text.slice(19, fractionEnd) : '';
+  return `${date}T${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}:${text.slice(17, 19)}${fraction}Z`;
+}
+
 export function isZeroTime(canonical: string): boolean {
   return canonical.startsWith('0001-01-01T00:00:00');
 }
@@ -83,50 +137,75 @@ export function isUuid(text: string): boolean {
 
 export type CoerceResult = { ok: true; value: ArchiveValue } | { ok: false; problem: string };
 
+/** What `canonicalValue` answers for a value its column cannot hold. */
+export const NOT_CANONICAL: unique symbol = Symbol('not canonical');
+
 /**
  * Turns a JSON value from an archive (or a database driver) into the column's canonical archive
  * value, or says why it cannot. Absent values should be filled from `columnDefault` first.
  */
 export function coerceValue(col: ColumnDef, value: unknown): CoerceResult {
+  const canonical = canonicalValue(col, value);
+  return canonical === NOT_CANONICAL ? { ok: false, problem: problemWith(col, value) } : { ok: true, value: canonical };
+}
+
+/**
+ * `coerceValue` without the result object, for the per-row paths of backup and restore (millions
+ * of values): the canonical value, or NOT_CANONICAL (then `coerceValue` says why).
+ */
+export function canonicalValue(col: ColumnDef, value: unknown): ArchiveValue | typeof NOT_CANONICAL {
   if (value === null || value === undefined) {
-    if (col.nullable) return { ok: true, value: null };
-    if (col.notNull) return { ok: false, problem: `${col.name} must not be null` };
-    return { ok: true, value: zeroValue(col) };
+    if (col.nullable) return null;
+    return col.notNull ? NOT_CANONICAL : zeroValue(col);
   }
   switch (col.type) {
     case 'uuid':
-      if (typeof value === 'string' && isUuid(value)) return { ok: true, value: value.toLowerCase() };
-      return { ok: false, problem: `${col.name} must be a UUID` };
+      return typeof value === 'string' && isUuid(value) ? value.toLowerCase() : NOT_CANONICAL;
     case 'string':
     case 'text':
-      if (typeof value !== 'string') return { ok: false, problem: `${col.name} must be a string` };
-      if (col.length !== undefined && [...value].length > col.length) {
-        return { ok: false, problem: `${col.name} is longer than ${col.length} characters` };
-      }
-      return { ok: true, value };
+      if (typeof value !== 'string') return NOT_CANONICAL;
+      // Characters are code points: count them only when UTF-16 units could exceed the limit.
+      if (col.length !== undefined && value.length > col.length && [...value].length > col.length) return NOT_CANONICAL;
+      return value;
     case 'int':
     case 'bigint': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-      if (typeof n === 'number' && Number.isSafeInteger(n)) return { ok: true, value: n };
-      return { ok: false, problem: `${col.name} must be an integer` };
+      return typeof n === 'number' && Number.isSafeInteger(n) ? n : NOT_CANONICAL;
     }
     case 'float': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-      if (typeof n === 'number' && Number.isFinite(n)) return { ok: true, value: n };
-      return { ok: false, problem: `${col.name} must be a number` };
+      return typeof n === 'number' && Number.isFinite(n) ? n : NOT_CANONICAL;
     }
     case 'bool':
-      if (typeof value === 'boolean') return { ok: true, value };
-      if (value === 0 || value === 1) return { ok: true, value: value === 1 };
-      return { ok: false, problem: `${col.name} must be a boolean` };
+      if (typeof value === 'boolean') return value;
+      return value === 0 || value === 1 ? value === 1 : NOT_CANONICAL;
     case 'time': {
       const text = value instanceof Date ? value.toISOString() : value;
-      if (typeof text !== 'string') return { ok: false, problem: `${col.name} must be an RFC 3339 time` };
-      const t = canonicalTime(text);
-      if (t === null) return { ok: false, problem: `${col.name} must be an RFC 3339 time` };
-      if (col.nullable && isZeroTime(t)) return { ok: true, value: null };
-      return { ok: true, value: t };
+      const t = typeof text === 'string' ? canonicalTime(text) : null;
+      if (t === null) return NOT_CANONICAL;
+      return col.nullable && isZeroTime(t) ? null : t;
     }
+  }
+}
+
+/** Why `canonicalValue` refused a value. */
+function problemWith(col: ColumnDef, value: unknown): string {
+  if (value === null || value === undefined) return `${col.name} must not be null`;
+  switch (col.type) {
+    case 'uuid':
+      return `${col.name} must be a UUID`;
+    case 'string':
+    case 'text':
+      return typeof value === 'string' ? `${col.name} is longer than ${col.length} characters` : `${col.name} must be a string`;
+    case 'int':
+    case 'bigint':
+      return `${col.name} must be an integer`;
+    case 'float':
+      return `${col.name} must be a number`;
+    case 'bool':
+      return `${col.name} must be a boolean`;
+    case 'time':
+      return `${col.name} must be an RFC 3339 time`;
   }
 }
 
