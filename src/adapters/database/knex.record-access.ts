@@ -6,7 +6,8 @@ import { InvalidInputError } from '../../domain/errors';
 import type { RecordWriter, RowFilter } from '../../application/ports/record-store.port';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
-import { decodeRow, encodeRow, normaliseRow } from './value-codec';
+import { decodeRow } from './value-codec';
+import { copyRows, insertSqliteRows, type PgConnection, type RowSource, type SqliteConnection } from './bulk-insert';
 
 /** Rows per keyset page when streaming a table (a page of the widest table is a few MB). */
 export const STREAM_BATCH_SIZE = 2000;
@@ -60,19 +61,21 @@ export class KnexRecordAccess implements RecordWriter {
     }
   }
 
-  async insert(table: AviaryTableName, rows: readonly Row[]): Promise<void> {
+  /**
+   * PostgreSQL: one COPY for the whole source; SQLite: prepared multi-row INSERTs. Both run on the
+   * transaction's own connection, so the rows commit or roll back with everything else in it.
+   */
+  async insert(table: AviaryTableName, rows: RowSource): Promise<number> {
     const def = definition(table);
     const now = new Date();
-    const perStatement = Math.max(
-      1,
-      Math.min(this.engine.maxInsertRows, Math.floor(this.engine.maxBindings / def.columns.length)),
+    const conn: unknown = await this.db.client.acquireConnection();
+    return guarded(
+      this.engine,
+      () => (this.engine.dialect === 'postgres'
+        ? copyRows(conn as PgConnection, def, rows, now)
+        : insertSqliteRows(conn as SqliteConnection, def, rows, now)),
+      `insert into ${table}`,
     );
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows
-        .slice(start, start + perStatement)
-        .map((row) => encodeRow(def, normaliseRow(def, row, now), this.engine.dialect));
-      await guarded(this.engine, () => this.db(def.name).insert(chunk), `insert into ${table}`);
-    }
   }
 
   async delete(table: AviaryTableName, filter?: RowFilter): Promise<number> {
