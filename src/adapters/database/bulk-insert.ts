@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Row, TableDef } from '../../domain/schema/column';
 import { copyLine, copyStatement } from './copy-text';
+import { withIndexesDeferred } from './pg-deferred-indexes';
 import { encodeValue, normaliseRow } from './value-codec';
 
 /** Rows as callers hand them: an array, or a stream that is read once, in order. */
@@ -10,7 +11,8 @@ export type RowSource = Iterable<Row> | AsyncIterable<Row>;
 
 /** The connection of the open transaction, as node-postgres and node-sqlite3 expose it. */
 export interface PgConnection {
-  query<T>(submittable: T): T;
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query<T extends object>(submittable: T): T;
 }
 export interface SqliteStatement {
   run(params: unknown[], done: (error: Error | null) => void): void;
@@ -24,7 +26,8 @@ export interface SqliteConnection {
 const COPY_CHUNK_CHARS = 256 * 1024;
 
 /**
- * PostgreSQL: the whole source through one `COPY … FROM STDIN` on the transaction's connection.
+ * PostgreSQL: the whole source through one `COPY … FROM STDIN` on the transaction's connection
+ * (into an empty table with its indexes built afterwards, see `withIndexesDeferred`).
  * Rows are normalised and encoded as they are read, so the server parses and checks one chunk
  * while this process prepares the next. A failing row (in the source, the encoding or the server)
  * fails the COPY, and with it the transaction; nothing is half-written.
@@ -43,9 +46,10 @@ export async function copyRows(conn: PgConnection, def: TableDef, rows: RowSourc
     }
     if (text) yield text;
   }
-  const copy = conn.query(copyFrom(copyStatement(def)));
-  await pipeline(Readable.from(chunks(), { objectMode: false }), copy);
-  return count;
+  return withIndexesDeferred(conn, def.name, async () => {
+    await pipeline(Readable.from(chunks(), { objectMode: false }), conn.query(copyFrom(copyStatement(def))));
+    return count;
+  });
 }
 
 /** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
