@@ -15,6 +15,7 @@ import {
 import { ConflictError, InvalidInputError } from '../../src/domain/errors';
 import type { AviaryPlugin, Env } from '../../src/plugins/plugin-api';
 import { PluginRegistry } from '../../src/plugins/registry';
+import { bulkInsertContract } from './bulk-insert.contract';
 
 export interface ContractSubject {
   readonly db: DatabaseBackend;
@@ -285,6 +286,8 @@ export function recordStoreContract(label: string, setup: () => Promise<Contract
         assert.equal((await read('users', { column: 'id', in: [u1] })).length, 1);
       });
     });
+
+    bulkInsertContract(() => subject);
 
     describe('accounts', () => {
       before(() => db.migrate());

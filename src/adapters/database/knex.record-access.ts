@@ -5,7 +5,7 @@ import { isUuid } from '../../domain/schema/values';
 import { InvalidInputError } from '../../domain/errors';
 import type { RecordWriter, RowFilter } from '../../application/ports/record-store.port';
 import type { Engine } from './engine';
-import { guarded } from './driver-errors';
+import { guarded, translateDriverError } from './driver-errors';
 import { decodeRow } from './value-codec';
 import { copyRows, insertSqliteRows, type PgConnection, type RowSource, type SqliteConnection } from './bulk-insert';
 
@@ -69,13 +69,23 @@ export class KnexRecordAccess implements RecordWriter {
     const def = definition(table);
     const now = new Date();
     const conn: unknown = await this.db.client.acquireConnection();
-    return guarded(
-      this.engine,
-      () => (this.engine.dialect === 'postgres'
-        ? copyRows(conn as PgConnection, def, rows, now)
-        : insertSqliteRows(conn as SqliteConnection, def, rows, now)),
-      `insert into ${table}`,
-    );
+    // The caller's source may fail too (a spool on a full disk): its error is passed on as it is.
+    let sourceFailure: { error: unknown } | undefined;
+    async function* source(): AsyncIterable<Row> {
+      try {
+        yield* rows;
+      } catch (error) {
+        sourceFailure = { error };
+        throw error;
+      }
+    }
+    try {
+      return this.engine.dialect === 'postgres'
+        ? await copyRows(conn as PgConnection, def, source(), now)
+        : await insertSqliteRows(conn as SqliteConnection, def, source(), now);
+    } catch (error) {
+      throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
+    }
   }
 
   async delete(table: AviaryTableName, filter?: RowFilter): Promise<number> {
