@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Row, TableDef } from '../../domain/schema/column';
 import { copyLine, copyStatement } from './copy-text';
 import { withIndexesDeferred } from './pg-deferred-indexes';
+import { withSqliteIndexesDeferred } from './sqlite-deferred-indexes';
 import { encodeValue, normaliseRow } from './value-codec';
 
 /** Rows as callers hand them: an array, or a stream that is read once, in order. */
@@ -20,6 +21,8 @@ export interface SqliteStatement {
 }
 export interface SqliteConnection {
   prepare(sql: string, done: (error: Error | null) => void): SqliteStatement;
+  all(sql: string, params: unknown[], done: (error: Error | null, rows: Record<string, unknown>[]) => void): void;
+  exec(sql: string, done: (error: Error | null) => void): void;
 }
 
 /** Text handed to the server per CopyData message: large enough to amortise the write calls. */
@@ -59,10 +62,15 @@ const SQLITE_ROWS_PER_STATEMENT = 200;
 
 /**
  * SQLite: multi-row INSERTs through one prepared statement per table (and one for the last,
- * shorter group), so the SQL is parsed once, not once per batch. While SQLite writes one group
+ * shorter group; into an empty table with its indexes built afterwards, see
+ * `withSqliteIndexesDeferred`), so the SQL is parsed once, not once per batch. While SQLite writes one group
  * (in the driver's worker thread), the next is normalised here; at most one group waits.
  */
-export async function insertSqliteRows(conn: SqliteConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
+export function insertSqliteRows(conn: SqliteConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
+  return withSqliteIndexesDeferred(conn, def.name, () => insertGroups(conn, def, rows, now));
+}
+
+async function insertGroups(conn: SqliteConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
   const width = def.columns.length;
   const perStatement = Math.max(1, Math.min(SQLITE_ROWS_PER_STATEMENT, Math.floor(SQLITE_MAX_BINDINGS / width)));
   const full = await prepare(conn, insertSql(def, perStatement));
