@@ -26,7 +26,7 @@ export interface SqliteConnection {
 }
 
 /** Text handed to the server per CopyData message: large enough to amortise the write calls. */
-const COPY_CHUNK_CHARS = 256 * 1024;
+const COPY_CHUNK_CHARS = 64 * 1024;
 
 /**
  * PostgreSQL: the whole source through one `COPY … FROM STDIN` on the transaction's connection

@@ -1,7 +1,7 @@
 import type { SqliteConnection } from './bulk-insert';
 
 /** Page cache for the load (KiB, as SQLite's negative cache_size): index builds sort in it. */
-const LOAD_CACHE_KIB = 32 * 1024;
+const LOAD_CACHE_KIB = 16 * 1024;
 
 /**
  * SQLite's counterpart of the PostgreSQL load: into an empty table, the indexes declared with

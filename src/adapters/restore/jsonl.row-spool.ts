@@ -7,8 +7,8 @@ import type { Row } from '../../domain/schema/column';
 import { UnavailableError } from '../../domain/errors';
 
 /** Text gathered per table before it is handed to the file stream (one write call per chunk). */
-const WRITE_CHARS = 64 * 1024;
-const READ_BYTES = 256 * 1024;
+const WRITE_CHARS = 16 * 1024;
+const READ_BYTES = 64 * 1024;
 
 /** One JSON-lines file per table under `${DATA_DIR}/tmp-restore/{runId}/`. */
 class JsonlRowSpool implements RowSpool {
