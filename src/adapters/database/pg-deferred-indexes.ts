@@ -26,6 +26,9 @@ const DEFERRABLE = `
     and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = i.indexrelid)
     and (c.oid is not null or not exists (select 1 from pg_constraint x where x.conindid = i.indexrelid))`;
 
+/** Server memory an index build of the load may sort in (PostgreSQL's default is 64 MB). */
+const INDEX_BUILD_MEMORY_MB = 256;
+
 /** The table's own foreign keys: checked once for all rows when added back, not row by row. */
 const FOREIGN_KEYS = `
   select conname as constraint, pg_get_constraintdef(oid) as constraint_def
@@ -57,6 +60,11 @@ export async function withIndexesDeferred<T>(conn: PgQueryable, table: string, l
     await conn.query(d.constraint ? `alter table ${quoted} drop constraint "${d.constraint}"` : `drop index ${d.index}`);
   }
   const result = await load();
+  if (deferred.length > 0) {
+    // Sorting in memory instead of in temporary files; only this transaction, never lowered.
+    await conn.query(`select set_config('maintenance_work_mem', $1, true)
+      where (select setting::bigint from pg_settings where name = 'maintenance_work_mem') < $2`, [`${INDEX_BUILD_MEMORY_MB}MB`, INDEX_BUILD_MEMORY_MB * 1024]);
+  }
   for (const d of deferred) {
     await conn.query(d.constraint ? `alter table ${quoted} add constraint "${d.constraint}" ${d.constraintDef}` : d.createIndex);
   }
