@@ -34,8 +34,6 @@ function mariadbEngine(options) {
     target: `MariaDB at ${host}:${port}, database "${dbName}", user "${user}"`,
     hint: 'Check DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME, and that the server is running.',
     // Values are sent inline (no bind limit); rows per statement stay well under max_allowed_packet.
-    maxInsertRows: 200,
-    maxBindings: 65_535,
     ormOptions: () => ({
       driver: MySqlDriver,
       host,

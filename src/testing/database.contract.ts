@@ -15,6 +15,7 @@ import {
 import { canonicalTime } from '../domain/schema/values';
 import type { AviaryPlugin, Env } from '../plugins/plugin-api';
 import { PluginRegistry } from '../plugins/registry';
+import { bulkInsertContract } from './bulk-insert.contract';
 import { mocha } from './mocha-globals';
 
 export interface ContractSubject {
@@ -287,6 +288,8 @@ export function recordStoreContract(label: string, setup: () => Promise<Contract
         assert.equal((await read('users', { column: 'id', in: [u1] })).length, 1);
       });
     });
+
+    bulkInsertContract(() => subject);
 
     describe('accounts', () => {
       before(() => db.migrate());

@@ -18,8 +18,13 @@ export class InMemoryRecordStore implements RecordStore {
           yield* rows;
         })();
       },
-      insert: async (table: AviaryTableName, rows: readonly Row[]) => {
-        this.tables.get(table)!.push(...rows.map((r) => ({ ...r })));
+      insert: async (table: AviaryTableName, rows: Iterable<Row> | AsyncIterable<Row>) => {
+        let count = 0;
+        for await (const r of rows) {
+          this.tables.get(table)!.push({ ...r });
+          count++;
+        }
+        return count;
       },
       delete: async (table: AviaryTableName, filter?: RowFilter) => {
         const all = this.tables.get(table)!;

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
-import { UnavailableError } from '../../src/domain/errors';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { ConflictError, DomainError, UnavailableError } from '../../src/domain/errors';
 import { postgresPlugin } from '../../src/plugins/builtin/postgres.plugin';
 import { PluginRegistry } from '../../src/plugins/registry';
 import { createFromRegistry, recordStoreContract } from '../contract/record-store.contract';
@@ -101,6 +103,72 @@ describe('postgres', function () {
         await db.close();
         await database.drop();
       }
+    });
+  });
+
+  describe('COPY into PostgreSQL', () => {
+    let database: { name: string; drop: () => Promise<void> };
+    let db: MikroOrmDatabase;
+    let sql: Client;
+    before(async () => {
+      database = await createTestDatabase();
+      db = (await createFromRegistry(postgresPlugin, 'postgres', envFor(database.name), '/data')) as MikroOrmDatabase;
+      await db.migrate();
+      sql = new Client({ ...pgConnection(), database: database.name });
+      await sql.connect();
+    });
+    after(async () => {
+      await sql?.end();
+      await db?.close();
+      await database?.drop();
+    });
+
+    const attempts = (n: number) => Array.from({ length: n }, (_, i) => ({ id: randomUUID(), ip_address: `192.0.2.${i % 250}`, username: `u${i}` }));
+    /** Every index, constraint and its definition on the restored tables: a load must give them back as they were. */
+    const schemaFacts = async () => (await sql.query(`
+      select 'index' as kind, indexname as name, indexdef as def from pg_indexes where schemaname = 'public'
+      union all select 'constraint', conname, pg_get_constraintdef(oid) from pg_constraint where connamespace = 'public'::regnamespace
+      order by 1, 2`)).rows;
+
+    it('refuses U+0000 in text as invalid_value, naming table and column without quoting the value, and writes nothing', async () => {
+      const rows = attempts(3);
+      rows[2] = { ...rows[2], username: 'before\u0000after' };
+      const error = await db.records.writeTransaction((w) => w.insert('login_attempts', rows)).then(
+        () => assert.fail('a NUL character was stored'), (e: unknown) => e);
+      assert.ok(error instanceof DomainError, String(error));
+      assert.equal(error.code, 'invalid_value');
+      assert.match(error.message, /login_attempts/);
+      assert.match(error.message, /username/);
+      assert.equal(error.message.includes('before'), false, 'the value is not quoted');
+      assert.equal(Number((await sql.query('select count(*) as n from login_attempts')).rows[0].n), 0);
+    });
+
+    it('a load into emptied tables gives back every index, key and foreign key as it was, and they hold', async () => {
+      const before = await schemaFacts();
+      const users = [{ id: randomUUID(), username: 'copy-a', email: 'copy-a@example.org', password: 'x' }];
+      const docs = Array.from({ length: 50 }, (_, i) => ({ id: randomUUID(), user_id: users[0].id, document_name: `d${i}` }));
+      await db.records.writeTransaction(async (w) => {
+        for (const table of ['documents', 'login_attempts'] as const) await w.delete(table);
+        await w.insert('users', users);
+        await w.insert('documents', docs);
+        await w.insert('login_attempts', attempts(500));
+      });
+      assert.deepEqual(await schemaFacts(), before);
+      await assert.rejects(sql.query(`insert into documents (id, user_id, document_name) values ($1, $2, 'x')`, [randomUUID(), randomUUID()]), /foreign key/);
+      const taken = (await sql.query('select id from login_attempts limit 1')).rows[0].id;
+      await assert.rejects(sql.query(`insert into login_attempts (id, ip_address) values ($1, 'x')`, [taken]), /duplicate key/);
+    });
+
+    it('a load that fails leaves indexes and constraints as they were (the drops roll back with it)', async () => {
+      const before = await schemaFacts();
+      const rows = attempts(300);
+      rows[299] = { ...rows[299], id: rows[0].id };
+      await assert.rejects(db.records.writeTransaction(async (w) => {
+        await w.delete('login_attempts');
+        await w.insert('login_attempts', rows);
+      }), ConflictError);
+      assert.deepEqual(await schemaFacts(), before);
+      assert.equal(Number((await sql.query('select count(*) as n from login_attempts')).rows[0].n), 500);
     });
   });
 });

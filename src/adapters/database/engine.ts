@@ -19,9 +19,6 @@ export interface Engine {
   readonly target: string;
   /** What an operator should check when the database cannot be reached. */
   readonly hint: string;
-  /** Most rows per INSERT statement (SQLite: compound-select limit; both: bind-variable limit). */
-  readonly maxInsertRows: number;
-  readonly maxBindings: number;
   ormOptions(): Options;
   /** Runs before the first connection (e.g. creates the SQLite file's directory). */
   prepare(): Promise<void>;

@@ -5,8 +5,9 @@ import { isUuid } from '../../domain/schema/values';
 import { InvalidInputError } from '../../domain/errors';
 import type { RecordWriter, RowFilter } from '../../application/ports/record-store.port';
 import type { Engine } from './engine';
-import { guarded } from './driver-errors';
+import { guarded, translateDriverError } from './driver-errors';
 import { decodeRow, encodeRow, normaliseRow } from './value-codec';
+import { copyRows, insertSqliteRows, type PgConnection, type RowSource, type SqliteConnection } from './bulk-insert';
 
 /**
  * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
@@ -19,6 +20,8 @@ const MIN_PAGE_ROWS = 100;
 const MAX_PAGE_ROWS = 5_000;
 /** Rows of each page whose size is measured. */
 const SAMPLE_ROWS = 200;
+/** MySQL-family statements hold at most 65,535 placeholders; fewer keep each packet small. */
+const MAX_BINDINGS_PER_STATEMENT = 8_000;
 
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
@@ -85,19 +88,54 @@ export class KnexRecordAccess implements RecordWriter {
     }
   }
 
-  async insert(table: AviaryTableName, rows: readonly Row[]): Promise<void> {
+  /**
+   * PostgreSQL: one COPY for the whole source; SQLite: prepared multi-row INSERTs. Both run on the
+   * transaction's own connection, so the rows commit or roll back with everything else in it.
+   */
+  async insert(table: AviaryTableName, rows: RowSource): Promise<number> {
     const def = definition(table);
     const now = new Date();
-    const perStatement = Math.max(
-      1,
-      Math.min(this.engine.maxInsertRows, Math.floor(this.engine.maxBindings / def.columns.length)),
-    );
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows
-        .slice(start, start + perStatement)
-        .map((row) => encodeRow(def, normaliseRow(def, row, now), this.engine.dialect));
-      await guarded(this.engine, () => this.db(def.name).insert(chunk), `insert into ${table}`);
+    if (this.engine.dialect === 'mysql') return this.insertInStatements(def, rows, now);
+    const conn: unknown = await this.db.client.acquireConnection();
+    // The caller's source may fail too (a spool on a full disk): its error is passed on as it is.
+    let sourceFailure: { error: unknown } | undefined;
+    async function* source(): AsyncIterable<Row> {
+      try {
+        yield* rows;
+      } catch (error) {
+        sourceFailure = { error };
+        throw error;
+      }
     }
+    try {
+      return this.engine.dialect === 'postgres'
+        ? await copyRows(conn as PgConnection, def, source(), now)
+        : await insertSqliteRows(conn as SqliteConnection, def, source(), now);
+    } catch (error) {
+      throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
+    }
+  }
+
+  /**
+   * Engines without a bulk path of their own (the MySQL family): multi-row INSERT statements through
+   * knex, each within the statement's row and bind-variable limits.
+   */
+  private async insertInStatements(def: TableDef, rows: RowSource, now: Date): Promise<number> {
+    const perStatement = Math.max(1, Math.floor(MAX_BINDINGS_PER_STATEMENT / def.columns.length));
+    let chunk: Row[] = [];
+    let written = 0;
+    const flush = async () => {
+      const encoded = chunk.map((row) => encodeRow(def, normaliseRow(def, row, now), this.engine.dialect));
+      chunk = [];
+      await guarded(this.engine, () => this.db(def.name).insert(encoded), `insert into ${def.name}`);
+      written += encoded.length;
+    };
+    for await (const row of rows) {
+      chunk.push(row);
+      if (chunk.length >= perStatement) await flush();
+    }
+    if (chunk.length > 0) await flush();
+    return written;
   }
 
   async delete(table: AviaryTableName, filter?: RowFilter): Promise<number> {

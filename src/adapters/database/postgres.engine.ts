@@ -66,8 +66,6 @@ export function postgresEngine(options: PostgresOptions): Engine {
     dialect: 'postgres',
     target: `PostgreSQL at ${host}:${port}, database "${dbName}", user "${user}"`,
     hint: 'Check DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME and DB_SSLMODE, and that the server is running.',
-    maxInsertRows: 1000,
-    maxBindings: 65_535,
     ormOptions: () => ({
       driver: PostgreSqlDriver,
       host,

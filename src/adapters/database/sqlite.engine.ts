@@ -45,8 +45,6 @@ export function sqliteEngine(options: SqliteOptions): Engine {
     dialect: 'sqlite',
     target: `SQLite file ${file}`,
     hint: 'Check DB_PATH and that its directory exists or can be created and is writable.',
-    maxInsertRows: 500, // knex writes multi-row inserts as a compound SELECT, limited to 500 terms
-    maxBindings: 32_766,
     ormOptions: () => ({
       driver: SqliteDriver,
       dbName: file,

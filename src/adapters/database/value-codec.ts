@@ -33,8 +33,9 @@ function unreadable(table: TableDef, col: ColumnDef, raw: Record<string, unknown
 export function normaliseRow(table: TableDef, input: Row, now: Date): Row {
   const pk = input[table.primaryKey];
   const where = `${table.name} row ${pk === undefined ? '(no primary key)' : JSON.stringify(pk)}`;
+  const known = columnNames(table);
   for (const key of Object.keys(input)) {
-    if (!table.columns.some((c) => c.name === key)) {
+    if (!known.has(key)) {
       throw new InvalidInputError('unknown_column', `${where}: unknown column ${key}`, { table: table.name, column: key });
     }
   }
@@ -52,6 +53,14 @@ export function normaliseRow(table: TableDef, input: Row, now: Date): Row {
     row[col.name] = result.value;
   }
   return row;
+}
+
+const namesOf = new WeakMap<TableDef, ReadonlySet<string>>();
+
+function columnNames(table: TableDef): ReadonlySet<string> {
+  let names = namesOf.get(table);
+  if (!names) namesOf.set(table, (names = new Set(table.columns.map((c) => c.name))));
+  return names;
 }
 
 /** A canonical row → the values the engine stores. */

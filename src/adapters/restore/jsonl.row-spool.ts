@@ -2,15 +2,20 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RowSpool, RowSpoolFactory } from '../../application/ports/row-spool.port';
 import type { Row } from '../../domain/schema/column';
 import { UnavailableError } from '../../domain/errors';
+
+/** Text gathered per table before it is handed to the file stream (one write call per chunk). */
+const WRITE_CHARS = 16 * 1024;
+const READ_BYTES = 64 * 1024;
 
 /** One JSON-lines file per table under `${DATA_DIR}/tmp-restore/{runId}/`. */
 class JsonlRowSpool implements RowSpool {
   private readonly writers = new Map<string, WriteStream>();
   private readonly counts = new Map<string, number>();
+  /** Rows appended but not yet handed to the table's stream, as text. */
+  private readonly pending = new Map<string, string>();
   /** The first write error (a full disk, typically): every later call throws it. */
   private failure: Error | undefined;
 
@@ -28,12 +33,40 @@ class JsonlRowSpool implements RowSpool {
   async append(table: string, row: Row): Promise<void> {
     this.open(table);
     if (this.failure) throw this.failure;
-    const writer = this.writers.get(table)!;
+    const text = (this.pending.get(table) ?? '') + JSON.stringify(row) + '\n';
     this.counts.set(table, this.counts.get(table)! + 1);
-    if (!writer.write(JSON.stringify(row) + '\n')) {
-      await Promise.race([once(writer, 'drain'), once(writer, 'close')]).catch(() => undefined);
+    if (text.length < WRITE_CHARS) {
+      this.pending.set(table, text);
+      return;
+    }
+    this.pending.set(table, '');
+    await this.write(this.writers.get(table)!, text);
+  }
+
+  /** Writes, then waits while the stream's buffer is full, so memory holds about one chunk per table. */
+  private async write(writer: WriteStream, text: string): Promise<void> {
+    if (!writer.write(text)) {
+      // One listener pair per wait, removed when either fires: waits must not pile up on the stream.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          writer.off('drain', done);
+          writer.off('close', done);
+          resolve();
+        };
+        writer.on('drain', done);
+        writer.on('close', done);
+      });
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** Hands the table's last partial chunk to its stream and closes it. */
+  private async close(table: string, writer: WriteStream): Promise<void> {
+    if (writer.closed) return;
+    const rest = this.pending.get(table) ?? '';
+    this.pending.delete(table);
+    writer.end(rest);
+    await once(writer, 'close').catch(() => undefined);
   }
 
   tables(): string[] {
@@ -47,22 +80,24 @@ class JsonlRowSpool implements RowSpool {
   async *rows(table: string): AsyncIterable<Row> {
     const writer = this.writers.get(table);
     if (!writer) return;
-    if (!writer.closed) {
-      writer.end();
-      await once(writer, 'close').catch(() => undefined);
-    }
+    await this.close(table, writer);
     if (this.failure) throw this.failure;
-    const lines = createInterface({ input: createReadStream(join(this.dir, `${table}.jsonl`)), crlfDelay: Infinity });
-    for await (const line of lines) if (line) yield JSON.parse(line) as Row;
+    // JSON.stringify escapes every newline inside a value, so a newline always ends a row.
+    let rest = '';
+    for await (const chunk of createReadStream(join(this.dir, `${table}.jsonl`), { encoding: 'utf8', highWaterMark: READ_BYTES })) {
+      const text = rest + (chunk as string);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        if (end > start) yield JSON.parse(text.slice(start, end)) as Row;
+        start = end + 1;
+      }
+      rest = text.slice(start);
+    }
+    if (rest) yield JSON.parse(rest) as Row;
   }
 
   async dispose(): Promise<void> {
-    for (const writer of this.writers.values()) {
-      if (!writer.closed) {
-        writer.end();
-        await once(writer, 'close').catch(() => undefined);
-      }
-    }
+    for (const [table, writer] of this.writers) await this.close(table, writer);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

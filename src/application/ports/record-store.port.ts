@@ -23,8 +23,11 @@ export interface RecordReader {
 }
 
 export interface RecordWriter extends RecordReader {
-  /** Inserts rows given in archive form; absent columns take their defaults. */
-  insert(table: AviaryTableName, rows: readonly Row[]): Promise<void>;
+  /**
+   * Inserts rows given in archive form (absent columns take their defaults), reading `rows` once
+   * and in order, so a stream of any length is written without being held. Returns how many.
+   */
+  insert(table: AviaryTableName, rows: Iterable<Row> | AsyncIterable<Row>): Promise<number>;
   /** Deletes matching rows (all rows without a filter); returns how many. */
   delete(table: AviaryTableName, filter?: RowFilter): Promise<number>;
 }

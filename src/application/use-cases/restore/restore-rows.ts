@@ -12,7 +12,6 @@ export interface RowRestorePlan {
   readonly pairings: ReadonlyMap<string, string>;
 }
 
-const BATCH = 500;
 const PARENTS_FIRST = AVIARY_TABLES.map((t) => t.name as AviaryTableName);
 // system_settings points at users without cascade: it goes before users when deleting.
 const CHILDREN_FIRST: AviaryTableName[] = ['api_keys', 'user_sessions', 'user_folders_cache', 'documents', 'system_settings', 'login_attempts', 'users'];
@@ -39,24 +38,18 @@ export async function restoreRows(writer: RecordWriter, spool: RowSpool, plan: R
     if (!present.has(table)) continue;
     const def = AVIARY_TABLES.find((t) => t.name === table)!;
     if (selected && !def.userColumn) continue;
-    let batch: Row[] = [];
-    inserted[table] = 0;
     const firstOfEach = def.repeatsDropped ? new Set<string>() : null;
-    for await (const row of spool.rows(table)) {
-      if (firstOfEach) {
-        const key = JSON.stringify(def.uniques.map((u) => u.map((c) => row[c])));
-        if (firstOfEach.has(key)) continue; // repeats of a key Aviary never enforced (see the analysis warning)
-        firstOfEach.add(key);
-      }
-      batch.push(adjust(table, row, plan));
-      if (batch.length >= BATCH) {
-        await writer.insert(table, batch);
-        inserted[table] += batch.length;
-        batch = [];
+    async function* kept(): AsyncIterable<Row> {
+      for await (const row of spool.rows(table)) {
+        if (firstOfEach) {
+          const key = JSON.stringify(def.uniques.map((u) => u.map((c) => row[c])));
+          if (firstOfEach.has(key)) continue; // repeats of a key Aviary never enforced (see the analysis warning)
+          firstOfEach.add(key);
+        }
+        yield adjust(table, row, plan);
       }
     }
-    if (batch.length > 0) await writer.insert(table, batch);
-    inserted[table] += batch.length;
+    inserted[table] = await writer.insert(table, kept());
   }
   return inserted;
 }

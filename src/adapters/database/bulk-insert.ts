@@ -1,0 +1,130 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Row, TableDef } from '../../domain/schema/column';
+import { copyLine, copyStatement } from './copy-text';
+import { withIndexesDeferred } from './pg-deferred-indexes';
+import { withSqliteIndexesDeferred } from './sqlite-deferred-indexes';
+import { encodeValue, normaliseRow } from './value-codec';
+
+/** Rows as callers hand them: an array, or a stream that is read once, in order. */
+export type RowSource = Iterable<Row> | AsyncIterable<Row>;
+
+/** The connection of the open transaction, as node-postgres and node-sqlite3 expose it. */
+export interface PgConnection {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query<T extends object>(submittable: T): T;
+}
+export interface SqliteStatement {
+  run(params: unknown[], done: (error: Error | null) => void): void;
+  finalize(done: (error: Error | null) => void): void;
+}
+export interface SqliteConnection {
+  prepare(sql: string, done: (error: Error | null) => void): SqliteStatement;
+  all(sql: string, params: unknown[], done: (error: Error | null, rows: Record<string, unknown>[]) => void): void;
+  exec(sql: string, done: (error: Error | null) => void): void;
+}
+
+/** Text handed to the server per CopyData message: large enough to amortise the write calls. */
+const COPY_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * PostgreSQL: the whole source through one `COPY … FROM STDIN` on the transaction's connection
+ * (into an empty table with its indexes built afterwards, see `withIndexesDeferred`).
+ * Rows are normalised and encoded as they are read, so the server parses and checks one chunk
+ * while this process prepares the next. A failing row (in the source, the encoding or the server)
+ * fails the COPY, and with it the transaction; nothing is half-written.
+ */
+export async function copyRows(conn: PgConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
+  let count = 0;
+  async function* chunks(): AsyncGenerator<string> {
+    let text = '';
+    for await (const row of rows) {
+      text += copyLine(def, normaliseRow(def, row, now));
+      count++;
+      if (text.length >= COPY_CHUNK_CHARS) {
+        yield text;
+        text = '';
+      }
+    }
+    if (text) yield text;
+  }
+  return withIndexesDeferred(conn, def.name, async () => {
+    await pipeline(Readable.from(chunks(), { objectMode: false }), conn.query(copyFrom(copyStatement(def))));
+    return count;
+  });
+}
+
+/** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
+const SQLITE_MAX_BINDINGS = 32_766;
+/** Rows per statement: past about this many, a longer statement no longer saves time. */
+const SQLITE_ROWS_PER_STATEMENT = 200;
+
+/**
+ * SQLite: multi-row INSERTs through one prepared statement per table (and one for the last,
+ * shorter group; into an empty table with its indexes built afterwards, see
+ * `withSqliteIndexesDeferred`), so the SQL is parsed once, not once per batch. While SQLite writes one group
+ * (in the driver's worker thread), the next is normalised here; at most one group waits.
+ */
+export function insertSqliteRows(conn: SqliteConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
+  return withSqliteIndexesDeferred(conn, def.name, () => insertGroups(conn, def, rows, now));
+}
+
+async function insertGroups(conn: SqliteConnection, def: TableDef, rows: RowSource, now: Date): Promise<number> {
+  const width = def.columns.length;
+  const perStatement = Math.max(1, Math.min(SQLITE_ROWS_PER_STATEMENT, Math.floor(SQLITE_MAX_BINDINGS / width)));
+  const full = await prepare(conn, insertSql(def, perStatement));
+  let count = 0;
+  let pending: Promise<void> | null = null;
+  try {
+    let params: unknown[] = [];
+    let inGroup = 0;
+    for await (const row of rows) {
+      const canonical = normaliseRow(def, row, now);
+      for (const col of def.columns) params.push(encodeValue(col, canonical[col.name] ?? null, 'sqlite'));
+      count++;
+      if (++inGroup === perStatement) {
+        if (pending) await pending;
+        pending = run(full, params);
+        pending.catch(() => undefined); // awaited before the next group; this only marks it handled
+        params = [];
+        inGroup = 0;
+      }
+    }
+    if (pending) await pending;
+    pending = null;
+    if (inGroup > 0) {
+      const tail = await prepare(conn, insertSql(def, inGroup));
+      try {
+        await run(tail, params);
+      } finally {
+        await finalize(tail);
+      }
+    }
+    return count;
+  } finally {
+    // A group still running when the source failed must end before the transaction rolls back.
+    if (pending) await pending.catch(() => undefined);
+    await finalize(full);
+  }
+}
+
+function insertSql(def: TableDef, rowCount: number): string {
+  const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
+  const group = `(${def.columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO "${def.name}" (${columns}) VALUES ${Array.from({ length: rowCount }, () => group).join(', ')}`;
+}
+
+function prepare(conn: SqliteConnection, sql: string): Promise<SqliteStatement> {
+  return new Promise((resolve, reject) => {
+    const statement = conn.prepare(sql, (error) => (error ? reject(error) : resolve(statement)));
+  });
+}
+
+function run(statement: SqliteStatement, params: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => statement.run(params, (error) => (error ? reject(error) : resolve())));
+}
+
+function finalize(statement: SqliteStatement): Promise<void> {
+  return new Promise((resolve) => statement.finalize(() => resolve()));
+}

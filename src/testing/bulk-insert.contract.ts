@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { DatabaseBackend } from '../application/ports/database.port';
+import type { RowFilter } from '../application/ports/record-store.port';
+import type { AviaryTableName } from '../domain/schema/aviary-schema';
+import type { Row } from '../domain/schema/column';
+import { isDomainError } from '../domain/errors';
+import { mocha } from './mocha-globals';
+
+async function collect(rows: AsyncIterable<Row>): Promise<Row[]> {
+  const out: Row[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+async function* streamOf(rows: Row[], failAfter?: number): AsyncIterable<Row> {
+  for (let i = 0; i < rows.length; i++) {
+    if (i === failAfter) throw new Error(`source failed after ${i} rows`);
+    yield rows[i];
+  }
+}
+
+const BCRYPT = '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+
+/** Text that the COPY text format and SQL literals must carry unchanged. */
+const AWKWARD = [
+  'tab\there', 'line\nbreak', 'carriage\rreturn', 'crlf\r\n', 'back\\slash', '\\N', '\\.', 'ends with \\',
+  '\\\\t literal', 'quote \' and "double"', 'unicode: Ærøskøbing 東京 🦜 \u2028 \u2029 \u00a0', ' ', '',
+];
+
+function attempts(count: number, tag: string): Row[] {
+  return Array.from({ length: count }, (_, i) => ({ id: randomUUID(), ip_address: `198.51.100.${i % 250}`, username: `${tag}-${i}` }));
+}
+
+/**
+ * Streamed inserts (RecordWriter.insert with an async source): what a restore does with every
+ * table. PostgreSQL writes them through COPY, SQLite through prepared multi-row statements; both
+ * must store every value exactly and keep a failure all or nothing.
+ */
+export function bulkInsertContract(current: () => { db: DatabaseBackend; timeFractionDigits: 6 | 9 }): void {
+  const { describe, it, before } = mocha();
+  describe('streamed inserts', () => {
+    let db: DatabaseBackend;
+    before(async () => {
+      db = current().db;
+      await db.migrate();
+    });
+    const read = (table: AviaryTableName, filter?: RowFilter) => db.records.readSnapshot((r) => collect(r.stream(table, filter)));
+
+    it('stores awkward text, empty versus NULL, Go zero time, extreme numbers and large text exactly', async () => {
+      const user: Row = {
+        id: randomUUID(), username: `awk-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT,
+        rmapi_config: AWKWARD.join('\t|\n'), folder_exclusion_list: '', oidc_subject: null,
+        pdf_background_removal: false, experimental_download_link: null, page_dpi: 0.1, is_admin: true, is_active: false,
+        last_login: null, reset_token_expires: '0001-01-01T00:00:00Z',
+      };
+      const large = 'x\t\\\n'.repeat(300_000); // 1.2 MB with an escape every other character
+      const docs: Row[] = AWKWARD.map((name, i) => ({
+        id: randomUUID(), user_id: user.id, document_name: name, remote_path: [...name].reverse().join(''),
+        file_size: i === 0 ? Number.MAX_SAFE_INTEGER : -i, upload_date: '0001-01-01T00:00:00Z',
+      }));
+      docs.push({ id: randomUUID(), user_id: user.id, document_name: large, upload_date: '2025-06-01T10:20:30.123456Z' });
+      const counts = await db.records.writeTransaction(async (w) => [await w.insert('users', streamOf([user])), await w.insert('documents', streamOf(docs))]);
+      assert.deepEqual(counts, [1, docs.length]);
+
+      const [stored] = await read('users', { column: 'id', in: [String(user.id)] });
+      for (const column of Object.keys(user)) {
+        // A nullable time reads Go's zero time as NULL (docs/null-values.md).
+        const want = column === 'reset_token_expires' ? null : user[column];
+        assert.deepEqual(stored[column], want, `users.${column}`);
+      }
+      const got = new Map((await read('documents', { column: 'user_id', in: [String(user.id)] })).map((d) => [d.id, d]));
+      for (const doc of docs) {
+        const row = got.get(doc.id)!;
+        assert.equal(row.document_name, doc.document_name, `document_name ${JSON.stringify(String(doc.document_name).slice(0, 20))}`);
+        assert.equal(row.remote_path, doc.remote_path ?? '');
+        assert.equal(row.upload_date, doc.upload_date);
+        if (doc.file_size !== undefined) assert.equal(row.file_size, doc.file_size);
+      }
+    });
+
+    for (const count of [0, 1, 199, 200, 201, 400, 1001]) {
+      it(`writes ${count} streamed rows into an emptied table, every one exactly once`, async () => {
+        const rows = attempts(count, `n${count}`);
+        const written = await db.records.writeTransaction(async (w) => {
+          await w.delete('login_attempts');
+          return w.insert('login_attempts', streamOf(rows));
+        });
+        assert.equal(written, count);
+        const stored = await read('login_attempts');
+        assert.deepEqual(stored.map((r) => r.id).sort(), rows.map((r) => r.id).sort());
+        assert.deepEqual(new Set(stored.map((r) => r.username)), new Set(rows.map((r) => r.username)));
+      });
+    }
+
+    it('a source that fails half-way rolls back everything, the emptying of the table included', async () => {
+      await db.records.writeTransaction((w) => w.insert('login_attempts', attempts(5, 'kept')));
+      const before = (await read('login_attempts')).map((r) => r.id).sort();
+      await assert.rejects(
+        db.records.writeTransaction(async (w) => {
+          await w.delete('login_attempts');
+          await w.insert('login_attempts', streamOf(attempts(1000, 'lost'), 650));
+        }),
+        /source failed after 650 rows/,
+      );
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
+    });
+
+    it('a repeated primary key in the stream is a duplicate_row conflict and nothing is written', async () => {
+      const before = (await read('login_attempts')).map((r) => r.id).sort();
+      const rows = attempts(600, 'dup');
+      rows[450] = { ...rows[450], id: rows[17].id };
+      const error = await db.records.writeTransaction(async (w) => {
+        await w.delete('login_attempts');
+        await w.insert('login_attempts', streamOf(rows));
+      }).then(() => assert.fail('a repeated primary key was stored'), (e: unknown) => e);
+      assert.ok(isDomainError(error, 'conflict'), String(error));
+      assert.equal(error.code, 'duplicate_row');
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
+    });
+
+    it('a row naming a missing user is a reference_violation and nothing is written', async () => {
+      const user: Row = { id: randomUUID(), username: `ref-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
+      const docs: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), user_id: user.id, document_name: `d${i}` }));
+      docs[299] = { ...docs[299], user_id: randomUUID() };
+      const documentsBefore = (await read('documents')).length;
+      const error = await db.records.writeTransaction(async (w) => {
+        await w.insert('users', [user]);
+        await w.delete('documents');
+        await w.insert('documents', streamOf(docs));
+      }).then(() => assert.fail('a dangling user_id was stored'), (e: unknown) => e);
+      assert.ok(isDomainError(error, 'conflict'), String(error));
+      assert.equal(error.code, 'reference_violation');
+      assert.equal((await read('documents')).length, documentsBefore);
+      assert.deepEqual(await read('users', { column: 'id', in: [String(user.id)] }), []);
+    });
+  });
+}
