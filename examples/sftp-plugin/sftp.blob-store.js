@@ -237,7 +237,8 @@ class SftpBlobStore {
     let count = 0;
     for (;;) {
       const { items } = await this.listPage(prefix, { limit: MAX_PAGE });
-      for (const item of items) await this.delete(item.key);
+      // DEPTH removals in flight: one at a time, a thousand objects took a minute.
+      for (let i = 0; i < items.length; i += DEPTH) await Promise.all(items.slice(i, i + DEPTH).map((item) => this.delete(item.key)));
       count += items.length;
       if (items.length < MAX_PAGE) return count;
     }
