@@ -1,7 +1,7 @@
 'use strict';
 // @ts-check
 const { z } = require('zod');
-const { createEngineDatabase } = require('aviary-backup');
+const { createEngineDatabase, PLUGIN_API_VERSION } = require('aviary-backup');
 const { mariadbEngine } = require('./engine');
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535';
@@ -30,6 +30,7 @@ function fromEnv(env) {
 /** `DB_TYPE=mariadb`: MariaDB (or MySQL-compatible) server through MikroORM's MySQL driver. @type {import('aviary-backup').AviaryPlugin} */
 const plugin = {
   name: 'aviary-backup-mariadb',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerDatabase('mariadb', {
       description: 'MariaDB server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME)',

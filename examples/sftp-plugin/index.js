@@ -2,6 +2,7 @@
 // @ts-check
 const { readFile } = require('node:fs/promises');
 const { z } = require('zod');
+const { PLUGIN_API_VERSION } = require('aviary-backup');
 const { SftpBlobStore } = require('./sftp.blob-store');
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535';
@@ -49,6 +50,7 @@ function fromEnv(env) {
 /** `STORAGE_BACKEND=sftp`: objects as files on an SSH server (a NAS, a shell account). @type {import('aviary-backup').AviaryPlugin} */
 const plugin = {
   name: 'aviary-backup-sftp',
+  apiVersion: PLUGIN_API_VERSION,
   register(api) {
     api.registerStorage('sftp', {
       description: 'Files on an SSH server over SFTP (SFTP_HOST, SFTP_PORT, SFTP_USERNAME, SFTP_PRIVATE_KEY_FILE or SFTP_PASSWORD, SFTP_ROOT)',

@@ -2,8 +2,7 @@
 // @ts-check
 const { randomBytes } = require('node:crypto');
 const { posix } = require('node:path');
-const { Readable, Transform } = require('node:stream');
-const { pipeline } = require('node:stream/promises');
+const { Readable } = require('node:stream');
 const SftpClient = require('ssh2-sftp-client');
 const {
   assertValidKey, assertValidPrefix, ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError,
@@ -12,6 +11,13 @@ const {
 /** Where puts are written before the rename that publishes them; never a key (see `keyOf`). */
 const TEMP_DIR = '.aviary-part';
 const MAX_PAGE = 1000;
+/**
+ * Transfers keep several SFTP requests in flight instead of waiting for each answer: one request at
+ * a time made a 100 MiB put take ~25 s on loopback. Bytes in flight stay bounded at PIECE × DEPTH.
+ */
+const WRITE_PIECE = 64 * 1024;
+const READ_PIECE = 64 * 1024;
+const DEPTH = 16;
 /** SFTP status "no such file" (ssh2), or the text a wrapper made of it. */
 const isMissing = (/** @type {any} */ e) => e?.code === 2 || e?.code === 'ENOENT' || /no such file/i.test(String(e?.message));
 
@@ -77,26 +83,39 @@ class SftpBlobStore {
    */
   async put(key, body, options = {}) {
     assertValidKey(key);
-    options.signal?.throwIfAborted();
+    const { signal } = options;
+    if (signal?.aborted) throw aborted(signal);
     const sftp = await this.client();
     const temp = `${this.root}/${TEMP_DIR}/${randomBytes(12).toString('hex')}.part`;
-    let written = 0;
-    const counter = new Transform({
-      transform(chunk, _encoding, done) {
-        written += chunk.length;
-        done(null, chunk);
-      },
-    });
+    /** @type {Buffer | undefined} */
+    let handle;
     try {
       await this.mkdirs(`${this.root}/${TEMP_DIR}`);
-      const out = sftp.createWriteStream(temp, { flags: 'w', mode: 0o600 });
-      await pipeline(Readable.from(body, { objectMode: false }), counter, out, { signal: options.signal });
-      if (options.size !== undefined && written !== options.size) {
-        throw new DomainError('integrity', 'blob_size_mismatch', `Body of ${JSON.stringify(key)} had ${written} bytes, ${options.size} were declared`);
+      handle = await call(sftp.sftp, 'open', temp, 'w', { mode: 0o600 });
+      const out = new PipelinedWriter(sftp.sftp, handle);
+      // Pieces of WRITE_PIECE bytes whatever the body's chunking; the tail of a chunk waits for the next.
+      let carry = Buffer.alloc(0);
+      for await (const chunk of body) {
+        if (signal?.aborted) throw aborted(signal);
+        let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (carry.length > 0) data = Buffer.concat([carry, data]);
+        let at = 0;
+        for (; data.length - at >= WRITE_PIECE; at += WRITE_PIECE) await out.write(data.subarray(at, at + WRITE_PIECE));
+        carry = Buffer.from(data.subarray(at)); // a copy: the body may reuse its chunk
+      }
+      if (carry.length > 0) await out.write(carry);
+      await out.drain();
+      if (signal?.aborted) throw aborted(signal);
+      const h = handle;
+      handle = undefined;
+      await call(sftp.sftp, 'close', h);
+      if (options.size !== undefined && out.position !== options.size) {
+        throw new DomainError('integrity', 'blob_size_mismatch', `Body of ${JSON.stringify(key)} had ${out.position} bytes, ${options.size} were declared`);
       }
       await this.mkdirs(posix.dirname(this.pathOf(key)));
       await sftp.posixRename(temp, this.pathOf(key));
     } catch (error) {
+      if (handle) await call(sftp.sftp, 'close', handle).catch(() => undefined);
       await sftp.delete(temp, true).catch(() => undefined);
       throw error instanceof DomainError || (error instanceof Error && error.name === 'AbortError') || !isSftpError(error)
         ? error
@@ -117,11 +136,20 @@ class SftpBlobStore {
     const range = checkRange(options, info.size);
     if (info.size === 0) return Readable.from([]);
     const sftp = await this.client();
-    /** @type {Record<string, number>} */
-    const bounds = {};
-    if (range.start !== undefined) bounds.start = range.start;
-    if (range.end !== undefined) bounds.end = range.end;
-    return sftp.createReadStream(this.pathOf(key), bounds);
+    let handle;
+    try {
+      handle = await call(sftp.sftp, 'open', this.pathOf(key), 'r', {});
+    } catch (error) {
+      if (isMissing(error)) throw notFound(key);
+      throw this.unavailable(error);
+    }
+    const start = range.start ?? 0;
+    const end = range.end === undefined ? info.size : range.end + 1;
+    const failure = (/** @type {unknown} */ error) =>
+      error === undefined
+        ? new UnavailableError('storage_unavailable', `${JSON.stringify(key)} on ${this.where()} ended before its ${info.size} bytes were read: it changed while being read`)
+        : this.unavailable(error);
+    return Readable.from(readPipelined(sftp.sftp, handle, start, end, failure), { objectMode: false });
   }
 
   /** @param {string} key */
@@ -209,7 +237,8 @@ class SftpBlobStore {
     let count = 0;
     for (;;) {
       const { items } = await this.listPage(prefix, { limit: MAX_PAGE });
-      for (const item of items) await this.delete(item.key);
+      // DEPTH removals in flight: one at a time, a thousand objects took a minute.
+      for (let i = 0; i < items.length; i += DEPTH) await Promise.all(items.slice(i, i + DEPTH).map((item) => this.delete(item.key)));
       count += items.length;
       if (items.length < MAX_PAGE) return count;
     }
@@ -272,6 +301,100 @@ class SftpBlobStore {
       `Cannot use SFTP storage at ${this.where()}, root ${this.root} (${reason}). Check SFTP_HOST, SFTP_PORT, SFTP_USERNAME, the key or password, SFTP_ROOT and that the server is running.`,
     );
   }
+}
+
+/**
+ * An ssh2 SFTP call as a promise.
+ * @param {any} sftp
+ * @param {string} method
+ * @param {...unknown} args
+ * @returns {Promise<any>}
+ */
+function call(sftp, method, ...args) {
+  return new Promise((resolve, reject) => sftp[method](...args, (/** @type {Error | undefined} */ error, /** @type {unknown} */ value) => (error ? reject(error) : resolve(value))));
+}
+
+/** Writes at increasing offsets of an open handle with up to DEPTH writes unanswered. */
+class PipelinedWriter {
+  /** @param {any} sftp @param {Buffer} handle */
+  constructor(sftp, handle) {
+    this.sftp = sftp;
+    this.handle = handle;
+    this.position = 0;
+    this.inFlight = 0;
+    /** @type {Error | undefined} */
+    this.error = undefined;
+    /** @type {(() => void) | undefined} */
+    this.wake = undefined;
+  }
+
+  /** Resolves once the piece is sent (not answered); rejects with the first failed write. */
+  async write(/** @type {Buffer} */ piece) {
+    while (this.inFlight >= DEPTH && !this.error) await new Promise((resolve) => (this.wake = resolve));
+    if (this.error) throw this.error;
+    const at = this.position;
+    this.position += piece.length;
+    this.inFlight++;
+    // ssh2 copies the piece into its packet before returning, so the caller may reuse the buffer.
+    this.sftp.write(this.handle, piece, 0, piece.length, at, (/** @type {Error | undefined} */ error) => {
+      this.inFlight--;
+      this.error ??= error;
+      const wake = this.wake;
+      this.wake = undefined;
+      wake?.();
+    });
+  }
+
+  /** Every write answered. */
+  async drain() {
+    while (this.inFlight > 0) await new Promise((resolve) => (this.wake = resolve));
+    if (this.error) throw this.error;
+  }
+}
+
+/**
+ * Bytes [start, end) of an open handle, in order, with up to DEPTH reads outstanding; closes the handle
+ * when done, failed or abandoned. A short answer is completed by reading the rest before going on.
+ * @param {any} sftp @param {Buffer} handle @param {number} start @param {number} end
+ * @param {(error?: unknown) => Error} failure what a failed read, or (with no error) a file ending before `end`, rejects with
+ */
+async function* readPipelined(sftp, handle, start, end, failure) {
+  /** @type {{ at: number, length: number, reply: Promise<Buffer> }[]} */
+  const queue = [];
+  let next = start;
+  const read = (/** @type {number} */ at, /** @type {number} */ length) =>
+    new Promise((resolve, reject) =>
+      sftp.read(handle, Buffer.allocUnsafe(length), 0, length, at, (/** @type {Error | undefined} */ error, /** @type {number} */ n, /** @type {Buffer} */ data) =>
+        error ? reject(failure(error)) : resolve(data.subarray(0, n))));
+  const issue = () => {
+    const length = Math.min(READ_PIECE, end - next);
+    const reply = read(next, length);
+    reply.catch(() => undefined); // awaited below, or dropped when the reader stops early
+    queue.push({ at: next, length, reply });
+    next += length;
+  };
+  try {
+    while (next < end && queue.length < DEPTH) issue();
+    while (queue.length > 0) {
+      const piece = /** @type {typeof queue[number]} */ (queue.shift());
+      let data = await piece.reply;
+      while (data.length < piece.length) {
+        const rest = await read(piece.at + data.length, piece.length - data.length);
+        if (rest.length === 0) throw failure();
+        data = Buffer.concat([data, rest]);
+      }
+      if (next < end) issue();
+      yield data;
+    }
+  } finally {
+    await Promise.allSettled(queue.map((p) => p.reply));
+    await call(sftp, 'close', handle).catch(() => undefined);
+  }
+}
+
+/** The AbortError a put rejects with when its signal fires. @param {AbortSignal} signal */
+function aborted(signal) {
+  return Object.assign(new Error('The put was aborted'), { name: 'AbortError', cause: signal.reason });
 }
 
 /** @param {unknown} error */

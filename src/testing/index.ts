@@ -18,3 +18,5 @@ export {
 } from './service-stores.contract';
 export type { HousekeepingSubject, StoreSubject } from './service-stores.contract';
 export { rejectsWithCategory, rejectsWithCode } from './assert-domain-error';
+export { startStandaloneServer } from './standalone-server';
+export type { ApiResponse, StandaloneServer } from './standalone-server';

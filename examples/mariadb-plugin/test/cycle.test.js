@@ -1,37 +1,27 @@
 'use strict';
-// Backup → verify → restore with DB_TYPE=mariadb through the service's HTTP API. PROVISIONAL: the
-// plugin is handed over by embedding (createAviaryBackup({ plugins })) until the service loads
-// AVIARY_PLUGINS; then this runs the standalone server with AVIARY_PLUGINS=<this package>.
+// Backup → verify → restore with DB_TYPE=mariadb on the standalone server of the installed package
+// (node_modules/aviary-backup/dist/server.js), which loads this package from AVIARY_PLUGINS as a
+// deployment would; the steps go through its HTTP API.
 const assert = require('node:assert/strict');
 const { randomUUID } = require('node:crypto');
 const { mkdtemp, rm } = require('node:fs/promises');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const express = require('express');
-const { createAviaryBackup, PluginRegistry } = require('aviary-backup');
+const { PluginRegistry } = require('aviary-backup');
+const { startStandaloneServer } = require('aviary-backup/testing');
 const plugin = require('..');
 const { scratchDatabase } = require('./server');
 
-describe('backup → verify → restore on MariaDB', function () {
+const PACKAGE_DIR = join(__dirname, '..');
+
+describe('backup → verify → restore on MariaDB, standalone server with AVIARY_PLUGINS', function () {
   this.timeout(180_000);
-  let database, dataDir, service, server, base, cookie, db;
+  let database, dataDir, server, db;
 
   before(async () => {
     database = await scratchDatabase();
     dataDir = await mkdtemp(join(tmpdir(), 'aviary-mariadb-cycle-'));
-    const env = { ...database.env, DATA_DIR: dataDir, AUTH_USERNAME: 'root', AUTH_PASSWORD: 'root-password-1', LOG_LEVEL: 'error' };
-    service = createAviaryBackup({ env, plugins: [plugin] });
-    const app = express();
-    app.use(service.router);
-    await service.start();
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${server.address().port}`;
-    const login = await fetch(`${base}/api/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'root-password-1' }),
-    });
-    assert.equal(login.status, 200);
-    cookie = login.headers.get('set-cookie').split(';')[0];
+    server = await startStandaloneServer({ ...database.env, AVIARY_PLUGINS: PACKAGE_DIR, DATA_DIR: dataDir }, { cwd: PACKAGE_DIR });
     // A second handle on the same database, as an operator's tool would have.
     const resolved = new PluginRegistry().use(plugin).resolveDatabase('mariadb', database.env, dataDir);
     db = await resolved.backend.definition.create(resolved.backend.options, { dataDir, logger: console });
@@ -39,20 +29,14 @@ describe('backup → verify → restore on MariaDB', function () {
 
   after(async () => {
     await db?.close();
-    await service?.close();
-    server?.close();
+    await server?.stop();
     await database?.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  const api = async (method, path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method, headers: { cookie, ...(body && !(body instanceof FormData) ? { 'content-type': 'application/json' } : {}) },
-      body: body instanceof FormData ? body : body && JSON.stringify(body),
-    });
-    const type = res.headers.get('content-type') ?? '';
-    return { status: res.status, body: type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer()) };
-  };
+  it('/readyz names the plugin\'s database kind', () => {
+    assert.equal(server.ready.database.kind, 'mariadb');
+  });
 
   it('a user deleted after the backup is back, byte for byte, after the restore', async () => {
     const user = await db.accounts.createUser({ username: `zoë-${randomUUID().slice(0, 8)}`, email: 'zoe@example.org', passwordHash: '$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy', isAdmin: false });
@@ -64,31 +48,13 @@ describe('backup → verify → restore on MariaDB', function () {
     const before = await rowsOf(user.id);
     assert.equal(before.length, 1);
 
-    const created = await api('POST', '/api/admin/backup-job');
-    assert.equal(created.status, 200, JSON.stringify(created.body));
-    let job;
-    for (let i = 0; i < 600; i++) {
-      job = (await api('GET', `/api/admin/backup-job/${created.body.job_id}`)).body;
-      if (job.status === 'completed' || job.status === 'failed') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.equal(job.status, 'completed', JSON.stringify(job));
+    const { job, archive } = await server.backup();
     assert.equal(job.verified, true, 'the finished archive was re-read and every checksum matched');
 
     await db.records.writeTransaction((w) => w.delete('users', { column: 'id', in: [user.id] }));
     assert.deepEqual(await rowsOf(user.id), []);
 
-    const archive = await api('GET', `/api/admin/backup-job/${created.body.job_id}/download`);
-    assert.equal(archive.status, 200);
-    const form = new FormData();
-    form.append('backup_file', new Blob([archive.body]), 'backup.tar.gz');
-    const uploaded = await api('POST', '/api/admin/restore/upload', form);
-    assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
-    const analyzed = await api('POST', `/api/admin/restore/uploads/${uploaded.body.upload_id}/analyze`);
-    assert.equal(analyzed.body.valid, true, JSON.stringify(analyzed.body));
-    const restored = await api('POST', '/api/admin/restore', { upload_id: uploaded.body.upload_id, overwrite_database: true, overwrite_files: true, user_ids: [] });
-    assert.equal(restored.status, 200, JSON.stringify(restored.body));
-
+    await server.restore(archive, job.filename);
     assert.deepEqual(await rowsOf(user.id), before);
   });
 });
