@@ -6,6 +6,7 @@ import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { AnalyzeRestoreUpload } from '../application/use-cases/analyze-restore-upload.use-case';
 import { DeleteRestoreUpload } from '../application/use-cases/delete-restore-upload.use-case';
+import { ExpireRestoreRuns } from '../application/use-cases/expire-restore-runs.use-case';
 import { ExpireRestoreUploads } from '../application/use-cases/expire-restore-uploads.use-case';
 import { GetRestoreUploadStatus } from '../application/use-cases/get-restore-upload-status.use-case';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
@@ -57,7 +58,7 @@ export function restoreUploadModule(c: Container, config: AppConfig): void {
     const sweep = sweepsTemp(storage) ? () => storage.sweepAbandonedTemp() : undefined;
     return new RunCleanup(db().housekeeping, c.get(ExpireRestoreUploads), clock(), sweep);
   });
-  c.bind(RestoreUploadJanitor).toDynamicValue(() => new RestoreUploadJanitor(c.get(ExpireRestoreUploads), c.get(RunningAnalyses), logger()));
+  c.bind(RestoreUploadJanitor).toDynamicValue(() => new RestoreUploadJanitor([c.get(ExpireRestoreUploads), c.get(ExpireRestoreRuns)], c.get(RunningAnalyses), logger()));
 
   c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(RestoreUploadJanitor));
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>

@@ -6,10 +6,13 @@ import type { DatabaseBackend } from '../application/ports/database.port';
 import type { FaultPoints } from '../application/ports/fault-points.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
+import { ExpireRestoreRuns } from '../application/use-cases/expire-restore-runs.use-case';
+import { GetRestoreStatus } from '../application/use-cases/get-restore-status.use-case';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
 import { RecoverRestores } from '../application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../application/use-cases/restore-backup.use-case';
 import { RestoreFromUpload } from '../application/use-cases/restore-from-upload.use-case';
+import { StartRestore } from '../application/use-cases/start-restore.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
 import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
 import { TarGzArchiveReader } from '../adapters/archive/tar-gz.archive-reader';
@@ -77,7 +80,15 @@ export function restoreModule(c: Container, config: AppConfig): void {
     }, delayMs).unref();
     retry(1_000);
   });
+  c.bind(StartRestore).toDynamicValue(
+    () => new StartRestore(c.get(RestoreFromUpload), db().restoreRuns, c.get<IdGenerator>(TOKENS.Ids), c.get<Clock>(TOKENS.Clock), c.get<Logger>(TOKENS.Logger)),
+  );
+  c.bind(GetRestoreStatus).toDynamicValue(() => new GetRestoreStatus(db().restoreRuns, c.get<Clock>(TOKENS.Clock)));
+  // Finished runs are kept as long as uploads are, then removed by the upload janitor's pass.
+  c.bind(ExpireRestoreRuns).toDynamicValue(
+    () => new ExpireRestoreRuns(db().restoreRuns, c.get<Clock>(TOKENS.Clock), { retentionHours: config.uploadRetentionHours }),
+  );
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
-    restoreRoutes({ restore: c.get(RestoreFromUpload) }),
+    restoreRoutes({ start: c.get(StartRestore), status: c.get(GetRestoreStatus) }),
   );
 }
