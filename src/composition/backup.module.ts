@@ -6,6 +6,8 @@ import type { Clock, Logger } from '../application/ports/system.port';
 import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { ApplyRetention } from '../application/use-cases/apply-retention.use-case';
+import { DeleteBackup } from '../application/use-cases/delete-backup.use-case';
+import { QueueBackup } from '../application/use-cases/queue-backup.use-case';
 import { CreateBackup } from '../application/use-cases/create-backup.use-case';
 import { GetBackupJobs } from '../application/use-cases/get-backup-jobs.use-case';
 import { GetBackupStatus } from '../application/use-cases/get-backup-status.use-case';
@@ -63,14 +65,15 @@ export function backupModule(c: Container, config: AppConfig): void {
     () =>
       new BackupScheduler(
         config.backup.schedule ? parseCron(config.backup.schedule) : undefined,
-        db().jobs,
+        c.get(QueueBackup),
         db().locks,
         clock(),
         logger(),
         c.get<string>(BACKUP_TOKENS.WorkerId),
-        () => c.get(BackupWorker).wake(),
       ),
   );
+  c.bind(QueueBackup).toDynamicValue(() => new QueueBackup(db().jobs, db().accounts, () => c.get(BackupWorker).wake()));
+  c.bind(DeleteBackup).toDynamicValue(() => new DeleteBackup(db().jobs, blobs(), logger()));
   c.bind(GetBackupJobs).toDynamicValue(() => new GetBackupJobs(db().jobs, blobs(), logger()));
   c.bind(GetBackupStatus).toDynamicValue(
     () => new GetBackupStatus(db().jobs, config.backup, () => c.get(BackupScheduler).nextRunAt()),
@@ -79,11 +82,10 @@ export function backupModule(c: Container, config: AppConfig): void {
   c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(BackupScheduler));
   c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
     backupRoutes({
-      jobs: db().jobs,
+      queue: c.get(QueueBackup),
+      remove: c.get(DeleteBackup),
       view: c.get(GetBackupJobs),
       blobs: blobs(),
-      accounts: db().accounts,
-      wake: () => c.get(BackupWorker).wake(),
       status: () => c.get(GetBackupStatus).execute(),
     }),
   );

@@ -34,7 +34,7 @@ describe('aviary-backup backup create / restore (CLI)', () => {
     assert.match(stdout, /backup aviary_backup_\d{8}_\d{6}(_\d+)?\.tar\.gz stored/);
     assert.equal((await readdir(join(dataDir, 'backups'))).length, 1);
     await assert.rejects(cli(['backup', 'create', '--users', 'bob'], { DATA_DIR: dataDir }), (e: { code: number; stderr: string }) => {
-      return e.code === 2 && /not ids: bob/.test(e.stderr);
+      return e.code === 2 && /not user ids: bob/i.test(e.stderr);
     });
     await assert.rejects(cli(['backup', 'explode'], { DATA_DIR: dataDir }), (e: { code: number }) => e.code === 2);
   });

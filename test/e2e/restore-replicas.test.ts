@@ -21,7 +21,7 @@ class Client {
   }
 
   async call(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = { ...(init.headers as Record<string, string>), cookie: this.cookie };
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>), cookie: this.cookie };
     if (typeof init.body === 'string') headers['content-type'] = 'application/json';
     return fetch(this.url(path), { ...init, headers });
   }

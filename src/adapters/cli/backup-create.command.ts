@@ -7,10 +7,11 @@ import type { DatabaseBackend } from '../../application/ports/database.port';
 import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
 import { TOKENS } from '../../application/ports/tokens';
 import { CreateBackup } from '../../application/use-cases/create-backup.use-case';
+import { checkBackupRequest, QueueBackup, type BackupRequest } from '../../application/use-cases/queue-backup.use-case';
 import { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import { bootService } from '../../boot';
 import type { BackupOptions } from '../../domain/backup-job';
-import { isUuid } from '../../domain/schema/values';
+import { type DomainError, isDomainError } from '../../domain/errors';
 import { PROCESS_TAG } from '../system/process-liveness';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
@@ -29,21 +30,30 @@ export const backupCreateCommand: CliCommand = {
       io.stderr.write('usage: aviary-backup ' + this.usage + '\n');
       return 2;
     }
-    const options: BackupOptions = {
+    const request: BackupRequest = {
       includeFiles: !flags.has('no-files'),
       includeConfigs: !flags.has('no-configs'),
-      userIds: listFlag(flags.get('users')).map((id) => id.toLowerCase()),
+      userIds: listFlag(flags.get('users')),
       tables: listFlag(flags.get('tables')),
     };
-    const notIds = options.userIds.filter((id) => !isUuid(id));
-    if (notIds.length > 0) {
-      io.stderr.write(`--users takes user ids (UUIDs); not ids: ${notIds.join(', ')}\n`);
+    const refusal = refusalOf(() => checkBackupRequest(request));
+    if (refusal) {
+      io.stderr.write(`${refusal}\n`);
       return 2;
     }
     const service = await bootService({ env: io.env, background: false });
     const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'backup');
     const onProgress = (p: { phase: string; bytesDone: number; bytesTotal: number }) => progress.update(p.phase, p.bytesDone, p.bytesTotal);
     try {
+      const queue = service.container.get(QueueBackup);
+      let options: BackupOptions;
+      try {
+        options = await queue.check(request);
+      } catch (error) {
+        if (!isInvalidInput(error)) throw error;
+        io.stderr.write(`${error.message}\n`);
+        return 2;
+      }
       const output = flags.get('output');
       if (typeof output === 'string') {
         const target = resolve(output);
@@ -64,7 +74,7 @@ export const backupCreateCommand: CliCommand = {
           throw error;
         }
       }
-      return await runAsJob(service.container.get<DatabaseBackend>(TOKENS.Database), service.container.get(RunBackupJob), options, io, progress);
+      return await runAsJob(service.container.get<DatabaseBackend>(TOKENS.Database), queue, service.container.get(RunBackupJob), options, io, progress);
     } finally {
       await service.close();
     }
@@ -73,6 +83,7 @@ export const backupCreateCommand: CliCommand = {
 
 async function runAsJob(
   db: DatabaseBackend,
+  queue: QueueBackup,
   runner: RunBackupJob,
   options: BackupOptions,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -84,7 +95,7 @@ async function runAsJob(
     return 1;
   }
   try {
-    const queued = await db.jobs.create({ adminUserId: null, trigger: 'cli', options });
+    const queued = await queue.execute({ request: options, adminUserId: null, trigger: 'cli', wake: false });
     const job = await db.jobs.claim(queued.id, PROCESS_TAG);
     if (!job) throw new Error('the job was taken by a running service; see the backup list');
     const poll = setInterval(async () => {
@@ -102,5 +113,18 @@ async function runAsJob(
     return 0;
   } finally {
     await db.locks.release(BACKUP_RESTORE_LOCK, holder);
+  }
+}
+
+const isInvalidInput = (error: unknown): error is DomainError => isDomainError(error) && error.category === 'invalid';
+
+/** The reason an invalid request is refused, or undefined when it passes. */
+function refusalOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (!isInvalidInput(error)) throw error;
+    return error.message;
   }
 }
