@@ -119,6 +119,15 @@ export function buildContainer(
   return c;
 }
 
+export interface FeatureOptions {
+  /** Run the single-user → multi-user migration at start (default true). */
+  readonly startupMigration?: boolean;
+}
+
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
-// singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
-export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule, metricsModule];
+export function featureModules(options: FeatureOptions = {}): readonly FeatureModule[] {
+  // singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
+  return [backupModule, restoreUploadModule, restoreModule, singleToMultiModule({ runAtStartup: options.startupMigration ?? true }), metricsModule];
+}
+
+export const FEATURES: readonly FeatureModule[] = featureModules();

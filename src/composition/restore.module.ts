@@ -20,7 +20,8 @@ import type { AppConfig } from '../adapters/config/app-config';
 import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
-import { HTTP_TOKENS, type StartupTask } from './http-tokens';
+import { HTTP_TOKENS } from './http-tokens';
+import type { StartupTask } from './startup-task';
 
 const RECOVERY_RETRY_MAX_MS = 60_000;
 

@@ -5,11 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DatabaseBackend } from '../../application/ports/database.port';
 import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
-import { TOKENS } from '../../application/ports/tokens';
-import { CreateBackup } from '../../application/use-cases/create-backup.use-case';
-import { checkBackupRequest, QueueBackup, type BackupRequest } from '../../application/use-cases/queue-backup.use-case';
-import { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
-import { bootService } from '../../boot';
+import { checkBackupRequest, type BackupRequest, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
+import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import type { BackupOptions } from '../../domain/backup-job';
 import { type DomainError, isDomainError } from '../../domain/errors';
 import { PROCESS_TAG } from '../system/process-liveness';
@@ -41,11 +38,11 @@ export const backupCreateCommand: CliCommand = {
       io.stderr.write(`${refusal}\n`);
       return 2;
     }
-    const service = await bootService({ env: io.env, background: false });
+    const service = await io.open(io.env);
     const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'backup');
     const onProgress = (p: { phase: string; bytesDone: number; bytesTotal: number }) => progress.update(p.phase, p.bytesDone, p.bytesTotal);
     try {
-      const queue = service.container.get(QueueBackup);
+      const queue = service.queueBackup;
       let options: BackupOptions;
       try {
         options = await queue.check(request);
@@ -59,7 +56,7 @@ export const backupCreateCommand: CliCommand = {
         const target = resolve(output);
         const temp = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
         try {
-          const result = await service.container.get(CreateBackup).execute({
+          const result = await service.createBackup.execute({
             options,
             onProgress,
             sink: (archive) => pipeline(Readable.from(archive), createWriteStream(temp, { flags: 'wx', mode: 0o600 })),
@@ -74,7 +71,7 @@ export const backupCreateCommand: CliCommand = {
           throw error;
         }
       }
-      return await runAsJob(service.container.get<DatabaseBackend>(TOKENS.Database), queue, service.container.get(RunBackupJob), options, io, progress);
+      return await runAsJob(service.database, queue, service.runBackupJob, options, io, progress);
     } finally {
       await service.close();
     }

@@ -1,6 +1,6 @@
 import type { LockStore } from '../../application/ports/lock-store.port';
 import type { Clock, Logger } from '../../application/ports/system.port';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
 import { FULL_BACKUP, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import { CronSchedule, nextRun } from '../../domain/cron';
 

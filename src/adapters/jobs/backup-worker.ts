@@ -5,7 +5,7 @@ import type { ApplyRetention } from '../../application/use-cases/apply-retention
 import type { RecoverBackupJobs } from '../../application/use-cases/recover-backup-jobs.use-case';
 import { LeaseKeeper } from '../../application/use-cases/lease-keeper';
 import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
 
 export interface BackupWorkerOptions {
   readonly workerId: string;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../application/ports/system.port';
 import type { RunningAnalyses } from '../../application/use-cases/restore-uploads/running-analyses';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
 import { UnavailableError } from '../../domain/errors';
 
 /** Expiry is by the hour; a pass every few minutes keeps storage close to the retention promise. */

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError } from '../config/app-config';
-import { COMMANDS } from './commands';
+import { ConfigError } from './adapters/config/app-config';
+import { COMMANDS } from './adapters/cli/commands';
+import { openCliServices } from './cli-services';
 
-/** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API. */
+/** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API (bin/aviary-backup.js). */
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   const command = COMMANDS.find((c) => c.name === name);
@@ -11,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
   try {
-    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin });
+    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin, open: openCliServices });
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
     process.stderr.write(`aviary-backup ${name}: ${message}\n`);
