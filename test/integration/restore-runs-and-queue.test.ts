@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
+import { DeleteBackup } from '../../src/application/use-cases/delete-backup.use-case';
+import { QueueBackup } from '../../src/application/use-cases/queue-backup.use-case';
 import { ExpireRestoreRuns } from '../../src/application/use-cases/expire-restore-runs.use-case';
 import { GetRestoreStatus } from '../../src/application/use-cases/get-restore-status.use-case';
 import { STALE_RESTORE_MS } from '../../src/application/use-cases/restore/restore-runs';
@@ -15,7 +18,7 @@ const ADMIN = '11111111-1111-4111-8111-111111111111';
 const HOUR = 3_600_000;
 
 for (const kind of ['sqlite', 'postgres'] as DatabaseKind[]) {
-  describe(`restore runs and the pending-job check (${kind})`, function () {
+  describe(`backup queue, deletion and restore runs (${kind})`, function () {
     let setup: BackendSetup;
     let service: BootedService;
     let dataDir: string;
@@ -26,7 +29,7 @@ for (const kind of ['sqlite', 'postgres'] as DatabaseKind[]) {
     before(async function () {
       setup = await backendEnv(this, kind, 'filesystem');
       dataDir = await mkdtemp(join(tmpdir(), 'aviary-runs-'));
-      service = await bootService({ env: { ...setup.env, DATA_DIR: dataDir }, background: false, logger: silentLogger });
+      service = await bootService({ env: { ...setup.env, DATA_DIR: dataDir, AUTH_USERNAME: 'root', AUTH_PASSWORD: 'root-password-1' }, background: false, logger: silentLogger });
       db = service.container.get<DatabaseBackend>(TOKENS.Database);
     });
     after(async () => {
@@ -42,6 +45,38 @@ for (const kind of ['sqlite', 'postgres'] as DatabaseKind[]) {
       assert.equal((await db.jobs.claim(job.id, 'test-worker'))?.id, job.id);
       assert.equal(await db.jobs.hasPending(), false);
       await db.jobs.delete(job.id);
+    });
+
+    it('QueueBackup refuses unknown tables, ids that are not ids and unknown users, queuing nothing', async () => {
+      const queue = service.container.get(QueueBackup);
+      const full = { includeFiles: true, includeConfigs: true, userIds: [], tables: [] };
+      const before = (await db.jobs.list()).length;
+      await assert.rejects(queue.execute({ request: { ...full, tables: ['users', 'nope'] }, adminUserId: null, trigger: 'manual' }), { code: 'invalid_tables' });
+      await assert.rejects(queue.execute({ request: { ...full, userIds: ['bob'] }, adminUserId: null, trigger: 'manual' }), { code: 'invalid_user_ids' });
+      await assert.rejects(queue.execute({ request: { ...full, userIds: [newId()] }, adminUserId: null, trigger: 'manual' }), /Unknown user id/);
+      assert.equal((await db.jobs.list()).length, before);
+      const admin = (await db.accounts.findFirstAdmin())!;
+      const job = await queue.execute({ request: { ...full, userIds: [admin.id.toUpperCase()] }, adminUserId: null, trigger: 'manual', wake: false });
+      assert.deepEqual(job.options.userIds, [admin.id]);
+      await db.jobs.delete(job.id);
+    });
+
+    it('DeleteBackup refuses a running backup and removes a finished one, archive first', async () => {
+      const blobs = service.container.get<BlobStore>(TOKENS.BlobStore);
+      const remove = service.container.get(DeleteBackup);
+      const job = await db.jobs.create({ adminUserId: null, trigger: 'manual', options: { includeFiles: false, includeConfigs: false, userIds: [], tables: [] } });
+      await db.jobs.claim(job.id, 'test-worker');
+      await assert.rejects(remove.execute({ jobId: job.id }), { code: 'backup_running' });
+      const key = `backups/delete-test-${kind}.tar.gz`;
+      await blobs.put(key, (async function* () { yield Buffer.from('archive'); })(), { size: 7 });
+      assert.ok(await db.jobs.complete(job.id, 'test-worker', {
+        storageKey: key, filename: `delete-test-${kind}.tar.gz`, fileSize: 7, warnings: [], expiresAt: null, verifiedAt: null,
+      }));
+      await remove.execute({ jobId: job.id.toUpperCase() });
+      assert.equal(await db.jobs.get(job.id), null);
+      assert.equal(await blobs.stat(key), null);
+      await assert.rejects(remove.execute({ jobId: job.id }), { code: 'backup_job_not_found' });
+      await assert.rejects(remove.execute({ jobId: 'nope' }), { code: 'invalid_job_id' });
     });
 
     it('records progress and the outcome; a finished run ignores late progress', async () => {
