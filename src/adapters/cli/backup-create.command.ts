@@ -8,7 +8,6 @@ import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
 import { checkBackupRequest, type BackupRequest, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import type { BackupOptions } from '../../domain/backup-job';
-import { type DomainError, isDomainError } from '../../domain/errors';
 import { PROCESS_TAG } from '../system/process-liveness';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
@@ -33,9 +32,10 @@ export const backupCreateCommand: CliCommand = {
       userIds: listFlag(flags.get('users')),
       tables: listFlag(flags.get('tables')),
     };
-    const refusal = refusalOf(() => checkBackupRequest(request));
-    if (refusal) {
-      io.stderr.write(`${refusal}\n`);
+    // Checked before anything is opened, then again with the database (do the users exist?).
+    const early = await checked(() => checkBackupRequest(request));
+    if ('refusal' in early) {
+      io.stderr.write(`${early.refusal}\n`);
       return 2;
     }
     const service = await io.open(io.env);
@@ -43,14 +43,12 @@ export const backupCreateCommand: CliCommand = {
     const onProgress = (p: { phase: string; bytesDone: number; bytesTotal: number }) => progress.update(p.phase, p.bytesDone, p.bytesTotal);
     try {
       const queue = service.queueBackup;
-      let options: BackupOptions;
-      try {
-        options = await queue.check(request);
-      } catch (error) {
-        if (!isInvalidInput(error)) throw error;
-        io.stderr.write(`${error.message}\n`);
+      const full = await checked(() => queue.check(request));
+      if ('refusal' in full) {
+        io.stderr.write(`${full.refusal}\n`);
         return 2;
       }
+      const options = full.value;
       const output = flags.get('output');
       if (typeof output === 'string') {
         const target = resolve(output);
@@ -113,15 +111,13 @@ async function runAsJob(
   }
 }
 
-const isInvalidInput = (error: unknown): error is DomainError => isDomainError(error) && error.category === 'invalid';
-
-/** The reason an invalid request is refused, or undefined when it passes. */
-function refusalOf(check: () => unknown): string | undefined {
+/** Runs a check of the request: an invalid one becomes its reason (exit 2); any other error is thrown. */
+async function checked<T>(check: () => T | Promise<T>): Promise<{ value: T } | { refusal: string }> {
   try {
-    check();
-    return undefined;
+    return { value: await check() };
   } catch (error) {
-    if (!isInvalidInput(error)) throw error;
-    return error.message;
+    const { category, message } = (error ?? {}) as { category?: string; message?: string };
+    if (category !== 'invalid') throw error;
+    return { refusal: String(message) };
   }
 }

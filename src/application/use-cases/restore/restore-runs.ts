@@ -1,4 +1,4 @@
-import { isDomainError } from '../../../domain/errors';
+import type { ErrorCategory } from '../../../domain/errors';
 import type { RestoreRunFailure, RestoreRunReport, RestoreRunStore } from '../../ports/restore-run-store.port';
 import type { Clock, Logger } from '../../ports/system.port';
 import type { RestoreReport } from '../restore-backup.use-case';
@@ -19,9 +19,15 @@ export function toRunReport(report: RestoreReport): RestoreRunReport {
   return { restoreId, rows, filesRestored, filesRemoved, safetyBackupJobId, warnings };
 }
 
-/** A domain error keeps its code, category and reason; anything else is stored as a generic reason. */
+/**
+ * An error with a code and a category (a domain error, recognised by its fields) keeps them and its reason;
+ * anything else is stored as a generic reason, since a driver's message may quote values.
+ */
 export function toRunFailure(error: unknown): RestoreRunFailure {
-  if (isDomainError(error)) return { code: error.code, category: error.category, message: error.message };
+  const { code, category, message } = (error ?? {}) as { code?: unknown; category?: unknown; message?: unknown };
+  if (typeof code === 'string' && typeof category === 'string') {
+    return { code, category: category as ErrorCategory, message: typeof message === 'string' ? message : code };
+  }
   return { code: 'internal_error', category: 'internal', message: 'The restore failed unexpectedly; the service log has the details' };
 }
 
