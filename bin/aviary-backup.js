@@ -7,8 +7,8 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const compiled = join(root, 'dist', 'adapters', 'cli', 'main.js');
-const source = join(root, 'src', 'adapters', 'cli', 'main.ts');
+const compiled = join(root, 'dist', 'cli.js');
+const source = join(root, 'src', 'cli.ts');
 if (existsSync(source) && require(join(root, 'scripts', 'build-state.js')).isStale()) {
   require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
   require(source);

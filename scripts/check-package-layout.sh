@@ -31,7 +31,7 @@ echo "installed in $(( $(date +%s) - started )) s"
 
 step "layout"
 cd "$app"
-for path in dist/server.js dist/index.js dist/adapters/cli/main.js bin/aviary-backup.js node_modules/sqlite3/build/Release/node_sqlite3.node; do
+for path in dist/server.js dist/index.js dist/cli.js bin/aviary-backup.js node_modules/sqlite3/build/Release/node_sqlite3.node; do
   [ -e "$path" ] || { echo "missing: $path"; exit 1; }
 done
 for path in src node_modules/typescript node_modules/ts-node node_modules/mocha node_modules/sqlite3/build/Release/obj.target node_modules/sqlite3/deps; do

@@ -12,8 +12,10 @@ import { AppConfig, ConfigOverrides, loadConfig } from './adapters/config/app-co
 import { ConsoleLogger } from './adapters/system/console.logger';
 import { checkDataDirOwner, claimDataDir } from './adapters/system/data-dir-owner';
 import { mkdirPrivate } from './adapters/system/private-files';
-import { BackgroundService, HTTP_TOKENS, StartupTask } from './composition/http-tokens';
-import { buildContainer } from './container';
+import type { BackgroundService } from './adapters/jobs/background-service';
+import { HTTP_TOKENS } from './composition/http-tokens';
+import type { StartupTask } from './composition/startup-task';
+import { buildContainer, featureModules } from './container';
 import { createRegistryFromEnv } from './plugins/builtin';
 import type { AviaryPlugin, Env } from './plugins/plugin-api';
 
@@ -37,6 +39,8 @@ export interface BootOptions extends ConfigOverrides {
   readonly background?: boolean;
   /** Authentication choices of an embedding host (createAviaryBackup's `authenticate` and `cookie`). */
   readonly http?: HttpEmbedding;
+  /** Run the single-user → multi-user migration among the startup tasks (default true). */
+  readonly startupMigration?: boolean;
 }
 
 export interface BootedService {
@@ -88,7 +92,8 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
     if (applied.length > 0) logger.info('database migrated', { kind: config.database.kind, applied });
 
     const secret = await loadJwtSecret(config.dataDir, config.auth.jwtSecret);
-    const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret, options.http);
+    const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret, options.http,
+      featureModules({ startupMigration: options.startupMigration }));
     const firstAdmin = config.multiUser ? await createFirstAdmin(container, config, logger) : undefined;
     for (const task of container.getAll<StartupTask>(HTTP_TOKENS.StartupTask)) await task({ firstAdminCreated: Boolean(firstAdmin) });
     if (options.background) {

@@ -22,6 +22,7 @@ import type { AppConfig } from './adapters/config/app-config';
 import { AdminRouteContribution, createApiRouter, HttpEmbedding } from './adapters/http/create-router';
 import { faultPointsFromEnv } from './adapters/system/env.fault-points';
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
+import { archiveModule } from './composition/archive.module';
 import { backupModule } from './composition/backup.module';
 import { FeatureModule, HTTP_TOKENS } from './composition/http-tokens';
 import { restoreUploadModule } from './composition/restore-upload.module';
@@ -101,24 +102,39 @@ export function buildContainer(
   );
   for (const feature of features) feature(c, config);
 
-  c.bind(HTTP_TOKENS.ApiRouter).toDynamicValue((ctx) =>
-    createApiRouter({
-      logger,
-      authenticator: ctx.get<Authenticator>(TOKENS.Authenticator),
-      database: ctx.get<DatabaseBackend>(TOKENS.Database),
-      blobs: ctx.get<BlobStore>(TOKENS.BlobStore),
-      multiUser: config.multiUser,
-      secureCookies: !config.allowInsecureCookies,
-      sessionHours: config.auth.sessionHours,
-      adminRoutes: ctx.getAll<AdminRouteContribution>(HTTP_TOKENS.AdminRoute),
-      adminPage: config.uiEnabled,
-      rootRoutes: c.isBound(HTTP_TOKENS.RootRoute) ? ctx.getAll<Router>(HTTP_TOKENS.RootRoute) : [],
-      embedding,
-    }),
+  c.bind(HTTP_TOKENS.ApiRouter).toResolvedValue(
+    (authenticator: Authenticator, database: DatabaseBackend, blobs: BlobStore, adminRoutes: AdminRouteContribution[], rootRoutes: Router[] | undefined) =>
+      createApiRouter({
+        logger,
+        authenticator,
+        database,
+        blobs,
+        multiUser: config.multiUser,
+        secureCookies: !config.allowInsecureCookies,
+        sessionHours: config.auth.sessionHours,
+        adminRoutes,
+        adminPage: config.uiEnabled,
+        rootRoutes: rootRoutes ?? [],
+        embedding,
+      }),
+    [
+      TOKENS.Authenticator, TOKENS.Database, TOKENS.BlobStore,
+      { serviceIdentifier: HTTP_TOKENS.AdminRoute, isMultiple: true },
+      { serviceIdentifier: HTTP_TOKENS.RootRoute, isMultiple: true, optional: true },
+    ],
   );
   return c;
 }
 
+export interface FeatureOptions {
+  /** Run the single-user → multi-user migration at start (default true). */
+  readonly startupMigration?: boolean;
+}
+
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
-// singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
-export const FEATURES: readonly FeatureModule[] = [backupModule, restoreUploadModule, restoreModule, singleToMultiModule, metricsModule];
+export function featureModules(options: FeatureOptions = {}): readonly FeatureModule[] {
+  // singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
+  return [archiveModule, backupModule, restoreUploadModule, restoreModule, singleToMultiModule({ runAtStartup: options.startupMigration ?? true }), metricsModule];
+}
+
+export const FEATURES: readonly FeatureModule[] = featureModules();

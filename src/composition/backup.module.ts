@@ -7,6 +7,8 @@ import type { Clock, Logger } from '../application/ports/system.port';
 import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { ApplyRetention } from '../application/use-cases/apply-retention.use-case';
+import { DeleteBackup } from '../application/use-cases/delete-backup.use-case';
+import { QueueBackup } from '../application/use-cases/queue-backup.use-case';
 import { CreateBackup } from '../application/use-cases/create-backup.use-case';
 import { GetBackupJobs } from '../application/use-cases/get-backup-jobs.use-case';
 import { GetBackupStatus } from '../application/use-cases/get-backup-status.use-case';
@@ -17,13 +19,15 @@ import type { ArchiveReader } from '../application/ports/archive-reader.port';
 import { TarGzArchiveEncoder } from '../adapters/archive/tar-gz.archive-encoder';
 import type { AppConfig } from '../adapters/config/app-config';
 import { backupRoutes } from '../adapters/http/backup.router';
+import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
+import type { BackgroundService } from '../adapters/jobs/background-service';
 import { BackupWorker } from '../adapters/jobs/backup-worker';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
-import { ARCHIVE_TOKENS } from './restore.module';
+import { ARCHIVE_TOKENS } from './archive.module';
 
 export const BACKUP_TOKENS = {
   ArchiveEncoder: Symbol.for('aviary.ArchiveEncoder'),
@@ -32,60 +36,61 @@ export const BACKUP_TOKENS = {
 
 /** CreateBackup, its job queue, worker, schedule, retention and the backup endpoints. */
 export function backupModule(c: Container, config: AppConfig): void {
-  const faults = () => c.get<FaultPoints>(TOKENS.FaultPoints);
   c.bind(BACKUP_TOKENS.WorkerId).toConstantValue(PROCESS_TAG);
   c.bind<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder).toConstantValue(new TarGzArchiveEncoder({ spoolDir: join(config.dataDir, 'tmp-backup') }));
-  const db = () => c.get<DatabaseBackend>(TOKENS.Database);
-  const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
-  const clock = () => c.get<Clock>(TOKENS.Clock);
-  const logger = () => c.get<Logger>(TOKENS.Logger);
 
-  c.bind(CreateBackup).toDynamicValue(
-    () => new CreateBackup(db().records, blobs(), c.get<ArchiveEncoder>(BACKUP_TOKENS.ArchiveEncoder), clock(), logger(), SERVICE_VERSION, faults()),
+  c.bind(CreateBackup).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, encoder: ArchiveEncoder, clock: Clock, logger: Logger, faults: FaultPoints) =>
+      new CreateBackup(db.records, blobs, encoder, clock, logger, SERVICE_VERSION, faults),
+    [TOKENS.Database, TOKENS.BlobStore, BACKUP_TOKENS.ArchiveEncoder, TOKENS.Clock, TOKENS.Logger, TOKENS.FaultPoints],
   );
-  c.bind(RunBackupJob).toDynamicValue(
-    () =>
-      new RunBackupJob(db().jobs, blobs(), c.get(CreateBackup), clock(), logger(), { retentionDays: config.backup.retentionDays },
+  c.bind(RunBackupJob).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, create: CreateBackup, reader: ArchiveReader, clock: Clock, logger: Logger, faults: FaultPoints) =>
+      new RunBackupJob(db.jobs, blobs, create, clock, logger, { retentionDays: config.backup.retentionDays },
         // No database: verification checks the archive alone, not what a restore would change.
-        new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), null, clock()), faults()),
+        new ValidateArchive(reader, null, clock), faults),
+    [TOKENS.Database, TOKENS.BlobStore, CreateBackup, ARCHIVE_TOKENS.Reader, TOKENS.Clock, TOKENS.Logger, TOKENS.FaultPoints],
   );
-  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadLocalProcess));
-  c.bind(ApplyRetention).toDynamicValue(
-    () => new ApplyRetention(db().jobs, blobs(), clock(), logger(), { keepCount: config.backup.retentionCount }),
+  c.bind(RecoverBackupJobs).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, clock: Clock, logger: Logger) => new RecoverBackupJobs(db.jobs, blobs, clock, logger, isDeadLocalProcess),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Clock, TOKENS.Logger],
   );
-  c.bind(BackupWorker).toDynamicValue(
-    () =>
-      new BackupWorker(db().jobs, db().locks, c.get(RunBackupJob), c.get(RecoverBackupJobs), c.get(ApplyRetention), logger(), {
-        workerId: c.get<string>(BACKUP_TOKENS.WorkerId),
-        isDeadHolder: isDeadLocalProcess,
-      }),
+  c.bind(ApplyRetention).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, clock: Clock, logger: Logger) =>
+      new ApplyRetention(db.jobs, blobs, clock, logger, { keepCount: config.backup.retentionCount }),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Clock, TOKENS.Logger],
   );
-  c.bind(BackupScheduler).toDynamicValue(
-    () =>
-      new BackupScheduler(
-        config.backup.schedule ? parseCron(config.backup.schedule) : undefined,
-        db().jobs,
-        db().locks,
-        clock(),
-        logger(),
-        c.get<string>(BACKUP_TOKENS.WorkerId),
-        () => c.get(BackupWorker).wake(),
-      ),
+  c.bind(BackupWorker).toResolvedValue(
+    (db: DatabaseBackend, run: RunBackupJob, recover: RecoverBackupJobs, retention: ApplyRetention, logger: Logger, workerId: string) =>
+      new BackupWorker(db.jobs, db.locks, run, recover, retention, logger, { workerId, isDeadHolder: isDeadLocalProcess }),
+    [TOKENS.Database, RunBackupJob, RecoverBackupJobs, ApplyRetention, TOKENS.Logger, BACKUP_TOKENS.WorkerId],
   );
-  c.bind(GetBackupJobs).toDynamicValue(() => new GetBackupJobs(db().jobs, blobs(), logger()));
-  c.bind(GetBackupStatus).toDynamicValue(
-    () => new GetBackupStatus(db().jobs, config.backup, () => c.get(BackupScheduler).nextRunAt()),
+  c.bind(QueueBackup).toResolvedValue(
+    (db: DatabaseBackend, worker: BackupWorker) => new QueueBackup(db.jobs, db.accounts, () => worker.wake()),
+    [TOKENS.Database, BackupWorker],
   );
-  c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(BackupWorker));
-  c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(BackupScheduler));
-  c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
-    backupRoutes({
-      jobs: db().jobs,
-      view: c.get(GetBackupJobs),
-      blobs: blobs(),
-      accounts: db().accounts,
-      wake: () => c.get(BackupWorker).wake(),
-      status: () => c.get(GetBackupStatus).execute(),
-    }),
+  c.bind(BackupScheduler).toResolvedValue(
+    (queue: QueueBackup, db: DatabaseBackend, clock: Clock, logger: Logger, workerId: string) =>
+      new BackupScheduler(config.backup.schedule ? parseCron(config.backup.schedule) : undefined, queue, db.locks, clock, logger, workerId),
+    [QueueBackup, TOKENS.Database, TOKENS.Clock, TOKENS.Logger, BACKUP_TOKENS.WorkerId],
+  );
+  c.bind(DeleteBackup).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, logger: Logger) => new DeleteBackup(db.jobs, blobs, logger),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Logger],
+  );
+  c.bind(GetBackupJobs).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, logger: Logger) => new GetBackupJobs(db.jobs, blobs, logger),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Logger],
+  );
+  c.bind(GetBackupStatus).toResolvedValue(
+    (db: DatabaseBackend, scheduler: BackupScheduler) => new GetBackupStatus(db.jobs, config.backup, () => scheduler.nextRunAt()),
+    [TOKENS.Database, BackupScheduler],
+  );
+  c.bind<BackgroundService>(HTTP_TOKENS.BackgroundService).toResolvedValue((worker: BackupWorker) => worker, [BackupWorker]);
+  c.bind<BackgroundService>(HTTP_TOKENS.BackgroundService).toResolvedValue((scheduler: BackupScheduler) => scheduler, [BackupScheduler]);
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
+    (queue: QueueBackup, remove: DeleteBackup, view: GetBackupJobs, blobs: BlobStore, status: GetBackupStatus) =>
+      backupRoutes({ queue, remove, view, blobs, status: () => status.execute() }),
+    [QueueBackup, DeleteBackup, GetBackupJobs, TOKENS.BlobStore, GetBackupStatus],
   );
 }

@@ -16,12 +16,3 @@ export const HTTP_TOKENS = {
 
 /** A feature's bindings (use cases, controllers, admin routes), applied after the core ones. */
 export type FeatureModule = (container: Container, config: AppConfig) => void;
-
-/** Runs once per boot after the first admin exists (e.g. the single-user → multi-user migration). */
-export type StartupTask = (context: { readonly firstAdminCreated: boolean }) => Promise<void>;
-
-/** Long-running work started with the server and stopped on close (job workers, schedules, timers). */
-export interface BackgroundService {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}

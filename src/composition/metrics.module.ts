@@ -14,8 +14,11 @@ import { HTTP_TOKENS } from './http-tokens';
  * use case), so the use cases, the router and the CLI need no metrics code.
  */
 export function metricsModule(c: Container, config: AppConfig): void {
-  c.bind(PrometheusMetrics).toDynamicValue(() => new PrometheusMetrics(c.get<DatabaseBackend>(TOKENS.Database).jobs));
-  c.bind(HTTP_TOKENS.RootRoute).toDynamicValue(() => metricsRoutes({ metrics: c.get(PrometheusMetrics), token: config.metricsToken }));
+  c.bind(PrometheusMetrics).toResolvedValue((db: DatabaseBackend) => new PrometheusMetrics(db.jobs), [TOKENS.Database]);
+  c.bind(HTTP_TOKENS.RootRoute).toResolvedValue(
+    (metrics: PrometheusMetrics) => metricsRoutes({ metrics, token: config.metricsToken }),
+    [PrometheusMetrics],
+  );
 
   c.onActivation(RestoreBackup, (ctx, restore) => {
     const metrics = ctx.get(PrometheusMetrics);

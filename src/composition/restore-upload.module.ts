@@ -6,6 +6,7 @@ import type { FaultPoints } from '../application/ports/fault-points.port';
 import { TOKENS } from '../application/ports/tokens';
 import { AnalyzeRestoreUpload } from '../application/use-cases/analyze-restore-upload.use-case';
 import { DeleteRestoreUpload } from '../application/use-cases/delete-restore-upload.use-case';
+import { ExpireRestoreRuns } from '../application/use-cases/expire-restore-runs.use-case';
 import { ExpireRestoreUploads } from '../application/use-cases/expire-restore-uploads.use-case';
 import { GetRestoreUploadStatus } from '../application/use-cases/get-restore-upload-status.use-case';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
@@ -16,9 +17,10 @@ import { ValidateArchive } from '../application/use-cases/validate-archive.use-c
 import type { AppConfig } from '../adapters/config/app-config';
 import { cleanupRoutes } from '../adapters/http/cleanup.router';
 import { restoreUploadRoutes } from '../adapters/http/restore-upload.router';
+import type { BackgroundService } from '../adapters/jobs/background-service';
 import { RestoreUploadJanitor } from '../adapters/jobs/restore-upload-janitor';
+import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { HTTP_TOKENS } from './http-tokens';
-import { bindArchiveReading } from './restore.module';
 
 /** Storage backends that can remove partial writes left by dead processes (the filesystem one can). */
 interface SweepsTemp {
@@ -33,43 +35,48 @@ const sweepsTemp = (blobs: BlobStore): blobs is BlobStore & SweepsTemp =>
  * arrives, and the admin cleanup. Restore itself reads uploads through OpenRestoreUpload.
  */
 export function restoreUploadModule(c: Container, config: AppConfig): void {
-  const db = () => c.get<DatabaseBackend>(TOKENS.Database);
-  const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
-  const clock = () => c.get<Clock>(TOKENS.Clock);
-  const logger = () => c.get<Logger>(TOKENS.Logger);
-
   c.bind(RunningAnalyses).toConstantValue(new RunningAnalyses());
-  bindArchiveReading(c);
-  c.bind(ReceiveRestoreUpload).toDynamicValue(
-    () => new ReceiveRestoreUpload(db().uploads, blobs(), c.get<IdGenerator>(TOKENS.Ids), clock(), { retentionHours: config.uploadRetentionHours }, c.get<FaultPoints>(TOKENS.FaultPoints)),
+  c.bind(ReceiveRestoreUpload).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, ids: IdGenerator, clock: Clock, faults: FaultPoints) =>
+      new ReceiveRestoreUpload(db.uploads, blobs, ids, clock, { retentionHours: config.uploadRetentionHours }, faults),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Ids, TOKENS.Clock, TOKENS.FaultPoints],
   );
-  c.bind(AnalyzeRestoreUpload).toDynamicValue(
-    () => new AnalyzeRestoreUpload(db().uploads, blobs(), c.get(ValidateArchive), c.get(RunningAnalyses), clock(), logger()),
+  c.bind(AnalyzeRestoreUpload).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, validate: ValidateArchive, running: RunningAnalyses, clock: Clock, logger: Logger) =>
+      new AnalyzeRestoreUpload(db.uploads, blobs, validate, running, clock, logger),
+    [TOKENS.Database, TOKENS.BlobStore, ValidateArchive, RunningAnalyses, TOKENS.Clock, TOKENS.Logger],
   );
-  c.bind(GetRestoreUploadStatus).toDynamicValue(() => new GetRestoreUploadStatus(db().uploads, c.get(RunningAnalyses), clock()));
-  c.bind(DeleteRestoreUpload).toDynamicValue(() => new DeleteRestoreUpload(db().uploads, blobs(), c.get(RunningAnalyses)));
-  c.bind(OpenRestoreUpload).toDynamicValue(() => new OpenRestoreUpload(db().uploads, blobs()));
-  c.bind(ExpireRestoreUploads).toDynamicValue(
-    () => new ExpireRestoreUploads(db().uploads, blobs(), c.get(RunningAnalyses), clock(), logger()),
+  c.bind(GetRestoreUploadStatus).toResolvedValue(
+    (db: DatabaseBackend, running: RunningAnalyses, clock: Clock) => new GetRestoreUploadStatus(db.uploads, running, clock),
+    [TOKENS.Database, RunningAnalyses, TOKENS.Clock],
   );
-  c.bind(RunCleanup).toDynamicValue(() => {
-    const storage = blobs();
-    const sweep = sweepsTemp(storage) ? () => storage.sweepAbandonedTemp() : undefined;
-    return new RunCleanup(db().housekeeping, c.get(ExpireRestoreUploads), clock(), sweep);
-  });
-  c.bind(RestoreUploadJanitor).toDynamicValue(() => new RestoreUploadJanitor(c.get(ExpireRestoreUploads), c.get(RunningAnalyses), logger()));
+  c.bind(DeleteRestoreUpload).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, running: RunningAnalyses) => new DeleteRestoreUpload(db.uploads, blobs, running),
+    [TOKENS.Database, TOKENS.BlobStore, RunningAnalyses],
+  );
+  c.bind(OpenRestoreUpload).toResolvedValue((db: DatabaseBackend, blobs: BlobStore) => new OpenRestoreUpload(db.uploads, blobs), [TOKENS.Database, TOKENS.BlobStore]);
+  c.bind(ExpireRestoreUploads).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, running: RunningAnalyses, clock: Clock, logger: Logger) =>
+      new ExpireRestoreUploads(db.uploads, blobs, running, clock, logger),
+    [TOKENS.Database, TOKENS.BlobStore, RunningAnalyses, TOKENS.Clock, TOKENS.Logger],
+  );
+  c.bind(RunCleanup).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, expire: ExpireRestoreUploads, clock: Clock) =>
+      new RunCleanup(db.housekeeping, expire, clock, sweepsTemp(blobs) ? () => blobs.sweepAbandonedTemp() : undefined),
+    [TOKENS.Database, TOKENS.BlobStore, ExpireRestoreUploads, TOKENS.Clock],
+  );
+  c.bind(RestoreUploadJanitor).toResolvedValue(
+    (uploads: ExpireRestoreUploads, runs: ExpireRestoreRuns, running: RunningAnalyses, logger: Logger) =>
+      new RestoreUploadJanitor([uploads, runs], running, logger),
+    [ExpireRestoreUploads, ExpireRestoreRuns, RunningAnalyses, TOKENS.Logger],
+  );
 
-  c.bind(HTTP_TOKENS.BackgroundService).toDynamicValue(() => c.get(RestoreUploadJanitor));
-  c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
-    restoreUploadRoutes({
-      maxUploadBytes: config.maxRestoreUploadBytes,
-      uploads: db().uploads,
-      receive: c.get(ReceiveRestoreUpload),
-      analyze: c.get(AnalyzeRestoreUpload),
-      status: c.get(GetRestoreUploadStatus),
-      remove: c.get(DeleteRestoreUpload),
-      validate: c.get(ValidateArchive),
-    }),
+  c.bind<BackgroundService>(HTTP_TOKENS.BackgroundService).toResolvedValue((janitor: RestoreUploadJanitor) => janitor, [RestoreUploadJanitor]);
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
+    (db: DatabaseBackend, receive: ReceiveRestoreUpload, analyze: AnalyzeRestoreUpload, status: GetRestoreUploadStatus,
+      remove: DeleteRestoreUpload, validate: ValidateArchive) =>
+      restoreUploadRoutes({ maxUploadBytes: config.maxRestoreUploadBytes, uploads: db.uploads, receive, analyze, status, remove, validate }),
+    [TOKENS.Database, ReceiveRestoreUpload, AnalyzeRestoreUpload, GetRestoreUploadStatus, DeleteRestoreUpload, ValidateArchive],
   );
-  c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() => cleanupRoutes(c.get(RunCleanup)));
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue((cleanup: RunCleanup) => cleanupRoutes(cleanup), [RunCleanup]);
 }

@@ -6,78 +6,84 @@ import type { DatabaseBackend } from '../application/ports/database.port';
 import type { FaultPoints } from '../application/ports/fault-points.port';
 import type { Clock, IdGenerator, Logger } from '../application/ports/system.port';
 import { TOKENS } from '../application/ports/tokens';
+import { ExpireRestoreRuns } from '../application/use-cases/expire-restore-runs.use-case';
+import { GetRestoreStatus } from '../application/use-cases/get-restore-status.use-case';
 import { OpenRestoreUpload } from '../application/use-cases/open-restore-upload.use-case';
 import { RecoverRestores } from '../application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../application/use-cases/restore-backup.use-case';
 import { RestoreFromUpload } from '../application/use-cases/restore-from-upload.use-case';
+import { StartRestore } from '../application/use-cases/start-restore.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
 import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
-import { TarGzArchiveReader } from '../adapters/archive/tar-gz.archive-reader';
 import type { AppConfig } from '../adapters/config/app-config';
 import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
-import { HTTP_TOKENS, type StartupTask } from './http-tokens';
+import type { AdminRouteContribution } from '../adapters/http/create-router';
+import { ARCHIVE_TOKENS } from './archive.module';
+import { HTTP_TOKENS } from './http-tokens';
+import type { StartupTask } from './startup-task';
 
 const RECOVERY_RETRY_MAX_MS = 60_000;
 
-export const ARCHIVE_TOKENS = {
-  Reader: Symbol.for('aviary.ArchiveReader'),
-} as const;
-
-/** Binds the archive reader and ValidateArchive once, whichever feature module comes first. */
-export function bindArchiveReading(c: Container): void {
-  if (!c.isBound(ARCHIVE_TOKENS.Reader)) c.bind<ArchiveReader>(ARCHIVE_TOKENS.Reader).toConstantValue(new TarGzArchiveReader());
-  if (!c.isBound(ValidateArchive)) {
-    c.bind(ValidateArchive).toDynamicValue(
-      () => new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), c.get<DatabaseBackend>(TOKENS.Database).records, c.get<Clock>(TOKENS.Clock)),
-    );
-  }
-}
-
-/** RestoreBackup, its crash recovery at start, and `POST /api/admin/restore`. */
+/** RestoreBackup, its crash recovery at start, `POST /api/admin/restore` and the status of background restores. */
 export function restoreModule(c: Container, config: AppConfig): void {
-  bindArchiveReading(c);
-  const db = () => c.get<DatabaseBackend>(TOKENS.Database);
-  const blobs = () => c.get<BlobStore>(TOKENS.BlobStore);
   const spools = new JsonlRowSpoolFactory(join(config.dataDir, 'tmp-restore'));
 
-  c.bind(RestoreBackup).toDynamicValue(
-    () =>
+  c.bind(RestoreBackup).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, reader: ArchiveReader, validate: ValidateArchive, runBackup: RunBackupJob,
+      clock: Clock, ids: IdGenerator, logger: Logger, faults: FaultPoints) =>
       new RestoreBackup({
-        db: db(),
-        blobs: blobs(),
-        reader: c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader),
-        validate: c.get(ValidateArchive),
-        runBackup: c.get(RunBackupJob),
-        spools,
-        clock: c.get<Clock>(TOKENS.Clock),
-        ids: c.get<IdGenerator>(TOKENS.Ids),
-        logger: c.get<Logger>(TOKENS.Logger),
+        db, blobs, reader, validate, runBackup, spools, clock, ids, logger, faults,
         processTag: PROCESS_TAG,
-        faults: c.get<FaultPoints>(TOKENS.FaultPoints),
         isDeadHolder: isDeadLocalProcess,
       }),
+    [TOKENS.Database, TOKENS.BlobStore, ARCHIVE_TOKENS.Reader, ValidateArchive, RunBackupJob, TOKENS.Clock, TOKENS.Ids, TOKENS.Logger, TOKENS.FaultPoints],
   );
-  c.bind(RestoreFromUpload).toDynamicValue(
-    () => new RestoreFromUpload(c.get(OpenRestoreUpload), c.get(RestoreBackup), db().uploads, blobs(), c.get<Logger>(TOKENS.Logger)),
+  c.bind(RestoreFromUpload).toResolvedValue(
+    (open: OpenRestoreUpload, restore: RestoreBackup, db: DatabaseBackend, blobs: BlobStore, logger: Logger) =>
+      new RestoreFromUpload(open, restore, db.uploads, blobs, logger),
+    [OpenRestoreUpload, RestoreBackup, TOKENS.Database, TOKENS.BlobStore, TOKENS.Logger],
   );
-  c.bind(RecoverRestores).toDynamicValue(
-    () => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+  c.bind(RecoverRestores).toResolvedValue(
+    (db: DatabaseBackend, blobs: BlobStore, logger: Logger) =>
+      new RecoverRestores(db, blobs, spools, logger, isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+    [TOKENS.Database, TOKENS.BlobStore, TOKENS.Logger],
   );
-  c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toConstantValue(async () => {
-    const recover = c.get(RecoverRestores);
+  c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toResolvedValue(
+    (recover: RecoverRestores, logger: Logger) => recoverRestoresAtStart(recover, logger),
+    [RecoverRestores, TOKENS.Logger],
+  );
+  c.bind(StartRestore).toResolvedValue(
+    (restore: RestoreFromUpload, db: DatabaseBackend, ids: IdGenerator, clock: Clock, logger: Logger) =>
+      new StartRestore(restore, db.restoreRuns, ids, clock, logger),
+    [RestoreFromUpload, TOKENS.Database, TOKENS.Ids, TOKENS.Clock, TOKENS.Logger],
+  );
+  c.bind(GetRestoreStatus).toResolvedValue(
+    (db: DatabaseBackend, clock: Clock) => new GetRestoreStatus(db.restoreRuns, clock),
+    [TOKENS.Database, TOKENS.Clock],
+  );
+  // Finished runs are kept as long as uploads are, then removed by the upload janitor's pass.
+  c.bind(ExpireRestoreRuns).toResolvedValue(
+    (db: DatabaseBackend, clock: Clock) => new ExpireRestoreRuns(db.restoreRuns, clock, { retentionHours: config.uploadRetentionHours }),
+    [TOKENS.Database, TOKENS.Clock],
+  );
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
+    (start: StartRestore, status: GetRestoreStatus) => restoreRoutes({ start, status }),
+    [StartRestore, GetRestoreStatus],
+  );
+}
+
+/** Recovers an interrupted restore at start; while another live process holds the lock, tries again until it is free. */
+function recoverRestoresAtStart(recover: RecoverRestores, logger: Logger): StartupTask {
+  return async () => {
     if (!(await recover.execute()).busy) return;
-    // Another live process holds the lock (a backup or restore elsewhere): try again until it is free.
     const retry = (delayMs: number) => setTimeout(() => {
       recover.execute().then(
         (result) => { if (result.busy) retry(Math.min(delayMs * 2, RECOVERY_RETRY_MAX_MS)); },
-        (error) => c.get<Logger>(TOKENS.Logger).warn('restore recovery failed; the next start tries again', { error }),
+        (error) => logger.warn('restore recovery failed; the next start tries again', { error }),
       );
     }, delayMs).unref();
     retry(1_000);
-  });
-  c.bind(HTTP_TOKENS.AdminRoute).toDynamicValue(() =>
-    restoreRoutes({ restore: c.get(RestoreFromUpload) }),
-  );
+  };
 }

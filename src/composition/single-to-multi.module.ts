@@ -13,7 +13,8 @@ import { singleToMultiRoutes } from '../adapters/http/single-to-multi.router';
 import { singleUserDocuments } from '../adapters/storage/single-user-documents';
 import { FsPairingFileSource } from '../adapters/system/fs.pairing-file-source';
 import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
-import { type FeatureModule, HTTP_TOKENS, type StartupTask } from './http-tokens';
+import { type FeatureModule, HTTP_TOKENS } from './http-tokens';
+import type { StartupTask } from './startup-task';
 
 /**
  * The lease a run holds. A run killed on this host frees it at once (its pid is gone); one on another host
@@ -22,23 +23,16 @@ import { type FeatureModule, HTTP_TOKENS, type StartupTask } from './http-tokens
 const LOCK_TTL_MS = 20_000;
 const STARTUP_LOCK_WAIT_MS = LOCK_TTL_MS + 5_000;
 
-let suppressed = 0;
-
-/**
- * Keeps the startup task from running while the returned function is not called: the
- * `migrate-single-user` command boots the service to preview or run the migration itself.
- */
-export function suppressStartupMigration(): () => void {
-  suppressed++;
-  let restored = false;
-  return () => {
-    if (!restored) suppressed--;
-    restored = true;
-  };
+export interface SingleToMultiModuleOptions {
+  /**
+   * Run the migration at start (the server does). The `migrate-single-user` command boots without it, to
+   * preview or run the migration itself and report what it moved.
+   */
+  readonly runAtStartup: boolean;
 }
 
 /** docs/single-to-multi.md: the use case, its admin endpoints and the startup run. */
-export const singleToMultiModule: FeatureModule = (c: Container, config: AppConfig) => {
+export const singleToMultiModule = (options: SingleToMultiModuleOptions): FeatureModule => (c: Container, config: AppConfig) => {
   c.bind(MigrateSingleToMulti).toResolvedValue(
     (db: DatabaseBackend, blobs: BlobStore, accounts: AccountStore, hasher: PasswordHasher, clock: Clock, logger: Logger, tagger: ApiKeyTagger, faults: FaultPoints) => {
       const storageRoot = (config.storage.options as { root?: string } | undefined)?.root ?? config.dataDir;
@@ -67,7 +61,7 @@ export const singleToMultiModule: FeatureModule = (c: Container, config: AppConf
     [MigrateSingleToMulti, TOKENS.Database],
   );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toResolvedValue(
-    (migration: MigrateSingleToMulti, logger: Logger) => singleToMultiStartupTask(migration, config.multiUser, logger),
+    (migration: MigrateSingleToMulti, logger: Logger) => singleToMultiStartupTask(migration, config.multiUser && options.runAtStartup, logger),
     [MigrateSingleToMulti, TOKENS.Logger],
   );
 };
@@ -77,9 +71,9 @@ export const singleToMultiModule: FeatureModule = (c: Container, config: AppConf
  * a pairing file the admin lacks, an API_KEY no key verifies). Never fails the start: problems are logged
  * and the next start (or the admin endpoint) tries again. Logs counts, never secrets.
  */
-export function singleToMultiStartupTask(migration: MigrateSingleToMulti, multiUser: boolean, logger: Logger): StartupTask {
+export function singleToMultiStartupTask(migration: MigrateSingleToMulti, enabled: boolean, logger: Logger): StartupTask {
   return async () => {
-    if (!multiUser || suppressed > 0) return;
+    if (!enabled) return;
     try {
       const preview = await migration.preview();
       if (!preview.pending) return;

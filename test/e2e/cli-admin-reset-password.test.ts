@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { adminCommand } from '../../src/adapters/cli/admin.command';
+import { openCliServices } from '../../src/cli-services';
 import { createAviaryBackup } from '../../src/aviary-backup';
 import { silentLogger } from '../support/service';
 
@@ -29,7 +30,7 @@ describe('aviary-backup admin reset-password USER', () => {
     let err = '';
     stdout.on('data', (d) => (out += d));
     stderr.on('data', (d) => (err += d));
-    const code = await adminCommand.run(args, { stdout, stderr, env: env(), stdin: stdin === undefined ? undefined : Readable.from([stdin]) });
+    const code = await adminCommand.run(args, { stdout, stderr, env: env(), stdin: stdin === undefined ? undefined : Readable.from([stdin]), open: openCliServices });
     return { code, stdout: out, stderr: err };
   }
 

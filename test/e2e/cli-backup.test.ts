@@ -29,13 +29,17 @@ describe('aviary-backup backup create / restore (CLI)', () => {
     assert.deepEqual((await readdir(dataDir)).filter((n) => n.includes('partial')), []);
   });
 
-  it('stores a listed backup job by default, and refuses malformed user ids before doing anything', async () => {
+  it('stores a listed backup job by default, and refuses malformed and unknown user ids', async () => {
     const { stdout } = await cli(['backup', 'create', '--no-files'], { DATA_DIR: dataDir });
     assert.match(stdout, /backup aviary_backup_\d{8}_\d{6}(_\d+)?\.tar\.gz stored/);
     assert.equal((await readdir(join(dataDir, 'backups'))).length, 1);
     await assert.rejects(cli(['backup', 'create', '--users', 'bob'], { DATA_DIR: dataDir }), (e: { code: number; stderr: string }) => {
-      return e.code === 2 && /not ids: bob/.test(e.stderr);
+      return e.code === 2 && /not user ids: bob/i.test(e.stderr);
     });
+    // The same check as the API: a well-formed id of no user is refused too, and nothing is queued.
+    await assert.rejects(cli(['backup', 'create', '--users', '00000000-0000-4000-8000-000000000001'], { DATA_DIR: dataDir }),
+      (e: { code: number; stderr: string }) => e.code === 2 && /Unknown user id\(s\): 00000000-0000-4000-8000-000000000001/.test(e.stderr));
+    assert.equal((await readdir(join(dataDir, 'backups'))).length, 1);
     await assert.rejects(cli(['backup', 'explode'], { DATA_DIR: dataDir }), (e: { code: number }) => e.code === 2);
   });
 

@@ -57,6 +57,26 @@ describe('POST /api/admin/restore', () => {
     }
   });
 
+  it('records a failed background restore with the code and type a synchronous one answers with', async () => {
+    const hostile = await upload('hostile/dotdot-name.tar.gz');
+    const started = await request(t.app).post('/api/admin/restore').set('Cookie', cookie)
+      .send({ upload_id: hostile, overwrite_database: true, overwrite_files: true, user_ids: [], async: true });
+    assert.equal(started.status, 202);
+    let status: Record<string, unknown> = {};
+    for (let i = 0; i < 500 && status.status !== 'failed' && status.status !== 'completed'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = (await request(t.app).get(`/api/admin/restore/${started.body.job_id}`).set('Cookie', cookie)).body;
+    }
+    assert.equal(status.status, 'failed');
+    assert.equal(status.code, 'archive_invalid');
+    assert.equal(status.error_type, 'restore_import_failed');
+    assert.match(String(status.error), /\.\.\/evil\.sh/);
+    assert.equal(typeof status.completed_at, 'string');
+    const other = await request(t.app).get('/api/admin/restore/not-a-run').set('Cookie', cookie);
+    assert.equal(other.status, 404);
+    assert.equal(other.body.code, 'restore_not_found');
+  });
+
   it('runs asynchronously with async=true: 202, then progress to completion; the replaced admin then gets 401', async () => {
     const id = await upload('historical/go-metadata-first.tar.gz');
     const started = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [], async: true });

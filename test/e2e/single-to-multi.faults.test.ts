@@ -12,7 +12,6 @@ import { MigrateSingleToMulti, SINGLE_TO_MULTI_KIND } from '../../src/applicatio
 import { InjectedFaultPoints } from '../../src/adapters/system/env.fault-points';
 import { FILESYSTEM_TEMP_DIR } from '../../src/adapters/storage/filesystem.blob-store';
 import { bootService, BootedService } from '../../src/boot';
-import { suppressStartupMigration } from '../../src/composition/single-to-multi.module';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
 import { silentLogger } from '../support/service';
 import {
@@ -46,9 +45,8 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
           };
           await writePairingFile(env.RMAPI_CONFIG_PATH);
           let service: BootedService | undefined;
-          const allow = suppressStartupMigration();
           try {
-            service = await bootService({ env, background: false, logger: silentLogger });
+            service = await bootService({ env, background: false, logger: silentLogger, startupMigration: false });
             const blobs = service.container.get<BlobStore>(TOKENS.BlobStore);
             if (storageKind === 'filesystem') await writeDocumentsToDir(env.PDF_DIR, docs);
             else await writeDocumentsToStore(blobs, 'pdfs/', docs);
@@ -60,10 +58,8 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
               await service.close();
             } else {
               await service.close();
-              allow();
               await killedAt(point, env);
             }
-            allow();
             service = await bootService({ env, background: false, logger: silentLogger });
             const db = service.container.get<DatabaseBackend>(TOKENS.Database);
             const store = service.container.get<BlobStore>(TOKENS.BlobStore);
@@ -87,7 +83,6 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
             tmp.push(...(await readdir(join(env.DATA_DIR, FILESYSTEM_TEMP_DIR)).catch(() => [] as string[])));
             assert.deepEqual(tmp, [], 'nothing in temporary areas');
           } finally {
-            allow();
             await service?.close();
             await setup.cleanup();
             await rm(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { Authenticator } from '../../src/application/auth/authenticator';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { backupCreateCommand } from '../../src/adapters/cli/backup-create.command';
 import { restoreCommand } from '../../src/adapters/cli/restore.command';
+import { openCliServices } from '../../src/cli-services';
 import { runVerify } from '../../src/adapters/cli/verify.command';
 import { compareAviaryDatabases, nullsInPlainColumns, type ComparisonReport } from '../../scripts/aviary-db/compare';
 import { openKnex } from '../../scripts/aviary-db/connection';
@@ -41,7 +42,7 @@ async function cli(command: typeof backupCreateCommand, args: string[], env: Rec
     s.on('data', (chunk: Buffer) => (out += chunk.toString()));
     return s;
   };
-  const code = await command.run(args, { stdout: stream(), stderr: stream(), env });
+  const code = await command.run(args, { stdout: stream(), stderr: stream(), env, open: openCliServices });
   return { code, out };
 }
 

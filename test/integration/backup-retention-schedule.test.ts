@@ -4,6 +4,7 @@ import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { ApplyRetention } from '../../src/application/use-cases/apply-retention.use-case';
+import { QueueBackup } from '../../src/application/use-cases/queue-backup.use-case';
 import { BackupScheduler } from '../../src/adapters/jobs/backup-scheduler';
 import { parseCron } from '../../src/domain/cron';
 import { silentLogger, startTestService, TestService } from '../support/service';
@@ -68,7 +69,8 @@ describe('backup retention and schedules', () => {
     const offset = boundary - 150 - realNow;
     const clock = { now: () => new Date(Date.now() + offset) };
     let woken = 0;
-    const make = (holder: string) => new BackupScheduler(parseCron('* * * * *'), db.jobs, db.locks, clock, silentLogger, holder, () => woken++);
+    const queue = new QueueBackup(db.jobs, db.accounts, () => woken++);
+    const make = (holder: string) => new BackupScheduler(parseCron('* * * * *'), queue, db.locks, clock, silentLogger, holder);
     const a = make('replica-a');
     const b = make('replica-b');
     assert.equal(a.nextRunAt()?.getTime(), boundary);

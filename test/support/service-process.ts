@@ -9,6 +9,8 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   /** Parsed JSON log lines so far. */
   readonly events: Record<string, unknown>[];
+  /** The API's loopback port, when started with SERVICE_PROCESS_HTTP=1. */
+  readonly port?: number;
   waitFor(predicate: (e: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -49,10 +51,11 @@ export async function startServiceProcess(env: Env): Promise<ServiceProcess> {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await waitFor((e) => e.message === 'ready');
+  const ready = await waitFor((e) => e.message === 'ready');
   return {
     child,
     events,
+    port: typeof ready.port === 'number' ? ready.port : undefined,
     waitFor,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

@@ -1,9 +1,4 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AccountStore } from '../../application/ports/account-store.port';
-import { TOKENS } from '../../application/ports/tokens';
-import { ResetPassword } from '../../application/use-cases/reset-password.use-case';
-import { INITIAL_PASSWORD_FILE, bootService } from '../../boot';
 import { CliCommand, CliIo, parseArgs } from './command';
 
 /**
@@ -31,14 +26,14 @@ export const adminCommand: CliCommand = {
       }
       password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
     }
-    const service = await bootService({ env: io.env, background: false });
+    const service = await io.open(io.env);
     try {
-      const result = await service.container.get(ResetPassword).execute({ login, password }).catch((error) => fail(error, io));
+      const result = await service.resetPassword.execute({ login, password }).catch((error) => fail(error, io));
       if (typeof result === 'number') return result;
-      const firstAdmin = await service.container.get<AccountStore>(TOKENS.AccountStore).findFirstAdmin();
+      const firstAdmin = await service.database.accounts.findFirstAdmin();
       if (firstAdmin?.id === result.userId) {
         // The file holds the first admin's initial password, which no longer works: remove the stale copy.
-        await rm(join(service.config.dataDir, INITIAL_PASSWORD_FILE), { force: true });
+        await rm(service.initialPasswordFile, { force: true });
       }
       io.stderr.write(`Password of "${result.username}" changed.${result.generatedPassword ? ' The new password (shown once):' : ''}\n`);
       if (result.generatedPassword) io.stdout.write(`${result.generatedPassword}\n`);

@@ -5,12 +5,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DatabaseBackend } from '../../application/ports/database.port';
 import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
-import { TOKENS } from '../../application/ports/tokens';
-import { CreateBackup } from '../../application/use-cases/create-backup.use-case';
-import { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
-import { bootService } from '../../boot';
+import { checkBackupRequest, type BackupRequest, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
+import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import type { BackupOptions } from '../../domain/backup-job';
-import { isUuid } from '../../domain/schema/values';
 import { PROCESS_TAG } from '../system/process-liveness';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
@@ -29,27 +26,35 @@ export const backupCreateCommand: CliCommand = {
       io.stderr.write('usage: aviary-backup ' + this.usage + '\n');
       return 2;
     }
-    const options: BackupOptions = {
+    const request: BackupRequest = {
       includeFiles: !flags.has('no-files'),
       includeConfigs: !flags.has('no-configs'),
-      userIds: listFlag(flags.get('users')).map((id) => id.toLowerCase()),
+      userIds: listFlag(flags.get('users')),
       tables: listFlag(flags.get('tables')),
     };
-    const notIds = options.userIds.filter((id) => !isUuid(id));
-    if (notIds.length > 0) {
-      io.stderr.write(`--users takes user ids (UUIDs); not ids: ${notIds.join(', ')}\n`);
+    // Checked before anything is opened, then again with the database (do the users exist?).
+    const early = await checked(() => checkBackupRequest(request));
+    if ('refusal' in early) {
+      io.stderr.write(`${early.refusal}\n`);
       return 2;
     }
-    const service = await bootService({ env: io.env, background: false });
+    const service = await io.open(io.env);
     const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'backup');
     const onProgress = (p: { phase: string; bytesDone: number; bytesTotal: number }) => progress.update(p.phase, p.bytesDone, p.bytesTotal);
     try {
+      const queue = service.queueBackup;
+      const full = await checked(() => queue.check(request));
+      if ('refusal' in full) {
+        io.stderr.write(`${full.refusal}\n`);
+        return 2;
+      }
+      const options = full.value;
       const output = flags.get('output');
       if (typeof output === 'string') {
         const target = resolve(output);
         const temp = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
         try {
-          const result = await service.container.get(CreateBackup).execute({
+          const result = await service.createBackup.execute({
             options,
             onProgress,
             sink: (archive) => pipeline(Readable.from(archive), createWriteStream(temp, { flags: 'wx', mode: 0o600 })),
@@ -64,7 +69,7 @@ export const backupCreateCommand: CliCommand = {
           throw error;
         }
       }
-      return await runAsJob(service.container.get<DatabaseBackend>(TOKENS.Database), service.container.get(RunBackupJob), options, io, progress);
+      return await runAsJob(service.database, queue, service.runBackupJob, options, io, progress);
     } finally {
       await service.close();
     }
@@ -73,6 +78,7 @@ export const backupCreateCommand: CliCommand = {
 
 async function runAsJob(
   db: DatabaseBackend,
+  queue: QueueBackup,
   runner: RunBackupJob,
   options: BackupOptions,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
@@ -84,7 +90,7 @@ async function runAsJob(
     return 1;
   }
   try {
-    const queued = await db.jobs.create({ adminUserId: null, trigger: 'cli', options });
+    const queued = await queue.execute({ request: options, adminUserId: null, trigger: 'cli', wake: false });
     const job = await db.jobs.claim(queued.id, PROCESS_TAG);
     if (!job) throw new Error('the job was taken by a running service; see the backup list');
     const poll = setInterval(async () => {
@@ -102,5 +108,16 @@ async function runAsJob(
     return 0;
   } finally {
     await db.locks.release(BACKUP_RESTORE_LOCK, holder);
+  }
+}
+
+/** Runs a check of the request: an invalid one becomes its reason (exit 2); any other error is thrown. */
+async function checked<T>(check: () => T | Promise<T>): Promise<{ value: T } | { refusal: string }> {
+  try {
+    return { value: await check() };
+  } catch (error) {
+    const { category, message } = (error ?? {}) as { category?: string; message?: string };
+    if (category !== 'invalid') throw error;
+    return { refusal: String(message) };
   }
 }

@@ -1,4 +1,5 @@
 import type { Env } from '../../plugins/plugin-api';
+import type { OpenCliServices } from './cli-services';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -6,6 +7,8 @@ export interface CliIo {
   readonly env: Env;
   /** For commands that read a secret from a pipe (`--password-stdin`). */
   readonly stdin?: NodeJS.ReadableStream;
+  /** Starts the service for commands that need it (provided by the CLI's composition root). */
+  readonly open: OpenCliServices;
 }
 
 /** One subcommand; resolves with the process exit code (0 success, 1 failure, 2 usage). */

@@ -1,8 +1,4 @@
-import {
-  MigrateSingleToMulti, type SingleToMultiPreview, type SingleToMultiResult,
-} from '../../application/use-cases/migrate-single-to-multi.use-case';
-import { bootService } from '../../boot';
-import { suppressStartupMigration } from '../../composition/single-to-multi.module';
+import type { SingleToMultiPreview, SingleToMultiResult } from '../../application/use-cases/migrate-single-to-multi.use-case';
 import { previewJson, reportJson } from '../http/single-to-multi.router';
 import { CliCommand, parseArgs } from './command';
 import { progressPrinter } from './progress';
@@ -25,14 +21,13 @@ export const migrateSingleUserCommand: CliCommand = {
       return 2;
     }
     const json = flags.has('json');
-    const restore = suppressStartupMigration();
-    const service = await bootService({ env: io.env, background: false }).finally(restore);
+    const service = await io.open(io.env, { startupMigration: false });
     try {
-      if (!service.config.multiUser) {
+      if (!service.multiUser) {
         io.stderr.write('MULTI_USER is off: the single-user → multi-user migration runs in multi-user mode only\n');
         return 2;
       }
-      const migration = service.container.get(MigrateSingleToMulti);
+      const migration = service.singleToMulti;
       if (flags.has('dry-run')) {
         const preview = await migration.preview();
         io.stdout.write(json ? `${JSON.stringify(previewJson(preview), null, 2)}\n` : describePreview(preview));

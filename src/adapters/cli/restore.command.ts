@@ -1,10 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { RestoreBackup } from '../../application/use-cases/restore-backup.use-case';
 import { checkRestoreRequest } from '../../application/use-cases/restore/restore-request';
-import { ValidateArchive } from '../../application/use-cases/validate-archive.use-case';
-import { bootService } from '../../boot';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
 
@@ -39,11 +36,11 @@ export const restoreCommand: CliCommand = {
       io.stderr.write(`${(error as Error).message}\n`);
       return 2;
     }
-    const service = await bootService({ env: io.env, background: false });
+    const service = await io.open(io.env);
     try {
       const open = async () => createReadStream(file);
       const selected = request.userIds.length > 0 ? new Set(request.userIds) : null;
-      const analysis = await service.container.get(ValidateArchive).execute({ source: await open(), sizeBytes: size, restore: { ...request, selected } });
+      const analysis = await service.validate.execute({ source: await open(), sizeBytes: size, restore: { ...request, selected } });
       io.stdout.write(`${file}: ${analysis.valid ? 'valid' : 'INVALID'} — Aviary ${analysis.aviary_version}, ${analysis.user_count} users, ` +
         `${analysis.api_key_count} API keys, ${analysis.document_count} documents (${analysis.total_size_bytes} bytes)\n`);
       for (const [table, counts] of Object.entries(analysis.restore_would_replace)) {
@@ -61,7 +58,7 @@ export const restoreCommand: CliCommand = {
         return 2;
       }
       const progress = progressPrinter(io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, 'restore', 'percent');
-      const report = await service.container.get(RestoreBackup).execute({
+      const report = await service.restore.execute({
         open,
         sizeBytes: size,
         ...request,

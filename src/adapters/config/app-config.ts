@@ -3,7 +3,23 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseCron } from '../../domain/cron';
 import type { Env } from '../../plugins/plugin-api';
-import type { PluginRegistry } from '../../plugins/registry';
+
+/** A configured backend kind checked against the plugin that registered it, or the problems found. */
+export type BackendResolution =
+  | { readonly ok: true; readonly backend: { readonly kind: string; readonly options: unknown } }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * What configuration needs of the registered backend kinds. The plugin registry provides it; config only
+ * reads it, so this adapter does not depend on how plugins are loaded.
+ */
+export interface BackendCatalog {
+  databaseKinds(): string[];
+  storageKinds(): string[];
+  envNamesOf(role: 'database' | 'storage', kind: string): string[];
+  resolveDatabase(kind: string, env: Env, dataDir: string, explicit?: unknown): BackendResolution;
+  resolveStorage(kind: string, env: Env, dataDir: string, explicit?: unknown): BackendResolution;
+}
 
 /** Validated configuration of one service instance (README, Configuration). */
 export interface AppConfig {
@@ -158,7 +174,7 @@ export interface ConfigOverrides {
  * Reads and validates the whole configuration once. Every problem (core variables and every
  * backend's options) is collected and thrown together as a ConfigError.
  */
-export function loadConfig(env: Env, registry: PluginRegistry, overrides: ConfigOverrides = {}, cwd = process.cwd()): AppConfig {
+export function loadConfig(env: Env, registry: BackendCatalog, overrides: ConfigOverrides = {}, cwd = process.cwd()): AppConfig {
   const problems: string[] = [];
   const dataDir = resolve(cwd, env.DATA_DIR?.trim() || './data');
   const parsed = CoreEnv.safeParse(env);
@@ -230,7 +246,7 @@ const CORE_VARIABLES = new Set(['DATA_DIR', ...Object.keys(CoreEnv.shape)]);
  */
 function unusedBackendVariables(
   env: Env,
-  registry: PluginRegistry,
+  registry: BackendCatalog,
   chosen: { database: string; storage: string },
   overrides: ConfigOverrides,
 ): string[] {

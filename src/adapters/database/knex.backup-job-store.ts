@@ -92,6 +92,12 @@ export class KnexBackupJobStore implements BackupJobStore {
     return rows.map(toJob);
   }
 
+  async hasPending(): Promise<boolean> {
+    // Served by ix_aviary_backup_jobs_status (status, created_at): no row is read beyond the first match.
+    const row = await this.run(() => this.knex<JobRow>(TABLE).where({ status: 'pending' }).first('id'));
+    return row !== undefined;
+  }
+
   async claimNext(workerId: string): Promise<BackupJob | null> {
     // Pick a candidate, then claim it with a conditional UPDATE: if another worker won the race,
     // zero rows change and we try the next candidate.

@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/knex';
 import type {
   NewRestoreUpload, RestoreUpload, RestoreUploadChanges, RestoreUploadStatus, RestoreUploadStore,
 } from '../../application/ports/restore-upload-store.port';
-import type { BackupAnalysis } from '../../application/use-cases/validate-archive/backup-analysis';
+import type { BackupAnalysis } from '../../domain/archive/backup-analysis';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 

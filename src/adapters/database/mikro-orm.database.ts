@@ -16,6 +16,7 @@ import { KnexAttemptCounterStore } from './knex.attempt-counter-store';
 import { KnexMigrationRunStore } from './knex.migration-run-store';
 import { KnexHousekeepingStore } from './knex.housekeeping-store';
 import { KnexRestoreUploadStore } from './knex.restore-upload-store';
+import { KnexRestoreRunStore } from './knex.restore-run-store';
 import type { StoreStats } from './knex.record-access';
 import { postgresEngine, type PostgresOptions } from './postgres.engine';
 import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
@@ -65,6 +66,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
   readonly attempts: KnexAttemptCounterStore;
   readonly migrationRuns: KnexMigrationRunStore;
   readonly uploads: KnexRestoreUploadStore;
+  readonly restoreRuns: KnexRestoreRunStore;
   readonly housekeeping: KnexHousekeepingStore;
   /** Diagnostics, e.g. how many keyset pages streams have read. */
   readonly stats: StoreStats = { streamBatches: 0 };
@@ -84,6 +86,7 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.attempts = new KnexAttemptCounterStore(this.knex, engine);
     this.migrationRuns = new KnexMigrationRunStore(this.knex, engine);
     this.uploads = new KnexRestoreUploadStore(this.knex, engine);
+    this.restoreRuns = new KnexRestoreRunStore(this.knex, engine);
     this.housekeeping = new KnexHousekeepingStore(this.knex, engine);
   }
 

@@ -1,12 +1,12 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Request, Router } from 'express';
-import type { AccountStore } from '../../application/ports/account-store.port';
-import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
+import type { DeleteBackup } from '../../application/use-cases/delete-backup.use-case';
+import type { QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
-import { assertKnownTables, type BackupJob } from '../../domain/backup-job';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
+import type { BackupJob } from '../../domain/backup-job';
+import { InvalidInputError, NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
 import { presentBackupJob } from './backup-job.presenter';
@@ -16,13 +16,11 @@ import { errorBody } from './error-mapper';
 import { parseRange } from './range';
 
 export interface BackupRouterDeps {
-  readonly jobs: BackupJobStore;
+  readonly queue: QueueBackup;
+  readonly remove: DeleteBackup;
   /** Jobs as they really are (a vanished archive shows as a failed job). */
   readonly view: GetBackupJobs;
   readonly blobs: BlobStore;
-  readonly accounts: AccountStore;
-  /** Nudges the worker so a queued job starts now. */
-  readonly wake: () => void;
   readonly status: () => Promise<unknown>;
 }
 
@@ -50,25 +48,16 @@ async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
 export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {
-      const userIds = csv(req.query.user_ids);
-      const tables = csv(req.query.tables);
-      assertKnownTables(tables);
-      const bad = userIds.filter((id) => !isUuid(id));
-      if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
-      const unknown: string[] = [];
-      for (const id of userIds) if (!(await deps.accounts.findUserById(id.toLowerCase()))) unknown.push(id);
-      if (unknown.length > 0) throw new InvalidInputError('invalid_user_ids', `Unknown user id(s): ${unknown.join(', ')}`);
-      const job = await deps.jobs.create({
+      const job = await deps.queue.execute({
         adminUserId: currentUser(res).id,
         trigger: 'manual',
-        options: {
+        request: {
           includeFiles: flag(req.query.include_files, true),
           includeConfigs: flag(req.query.include_configs, true),
-          userIds: userIds.map((id) => id.toLowerCase()),
-          tables,
+          userIds: csv(req.query.user_ids),
+          tables: csv(req.query.tables),
         },
       });
-      deps.wake();
       res.json({ success: true, job_id: job.id, message: 'Backup job created' });
     });
 
@@ -117,12 +106,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.delete('/backup-job/:id', aviaryOperation('delete_backup_job_failed'), async (req, res) => {
-      const job = await findJob(deps.view, String(req.params.id));
-      if (job.status === 'running') {
-        throw new ConflictError('backup_running', 'This backup is running; wait for it to finish, then delete it');
-      }
-      if (job.storageKey) await deps.blobs.delete(job.storageKey);
-      await deps.jobs.delete(job.id);
+      await deps.remove.execute({ jobId: String(req.params.id) });
       res.json({ success: true, message: 'Backup deleted' });
     });
   };

@@ -1,7 +1,7 @@
-import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
 import type { LockStore } from '../../application/ports/lock-store.port';
 import type { Clock, Logger } from '../../application/ports/system.port';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
+import { FULL_BACKUP, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import { CronSchedule, nextRun } from '../../domain/cron';
 
 const MAX_SLEEP_MS = 60 * 60_000;
@@ -16,12 +16,11 @@ export class BackupScheduler implements BackgroundService {
 
   constructor(
     private readonly schedule: CronSchedule | undefined,
-    private readonly jobs: BackupJobStore,
+    private readonly queue: QueueBackup,
     private readonly locks: LockStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly holder: string,
-    private readonly onQueued: () => void,
   ) {}
 
   /** When the next scheduled backup will be queued; undefined without a schedule. */
@@ -54,13 +53,8 @@ export class BackupScheduler implements BackgroundService {
       try {
         const slot = `schedule:${due.toISOString()}`;
         if (await this.locks.acquire(slot, this.holder, 24 * 3600_000, 'scheduled backup')) {
-          const job = await this.jobs.create({
-            adminUserId: null,
-            trigger: 'scheduled',
-            options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-          });
+          const job = await this.queue.execute({ request: FULL_BACKUP, adminUserId: null, trigger: 'scheduled' });
           this.logger.info('scheduled backup queued', { job_id: job.id, slot: due.toISOString() });
-          this.onQueued();
         }
       } catch (error) {
         this.logger.error('could not queue the scheduled backup', { error });

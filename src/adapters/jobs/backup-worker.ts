@@ -5,7 +5,7 @@ import type { ApplyRetention } from '../../application/use-cases/apply-retention
 import type { RecoverBackupJobs } from '../../application/use-cases/recover-backup-jobs.use-case';
 import { LeaseKeeper } from '../../application/use-cases/lease-keeper';
 import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
 
 export interface BackupWorkerOptions {
   readonly workerId: string;
@@ -82,7 +82,7 @@ export class BackupWorker implements BackgroundService {
     const ttl = this.options.lockTtlMs ?? 60_000;
     while (!this.stopped) {
       try {
-        if (!(await this.hasPending())) return;
+        if (!(await this.jobs.hasPending())) return;
         const lease = new LeaseKeeper(this.locks, BACKUP_RESTORE_LOCK, lockHolder, { ttlMs: ttl, isDeadHolder: this.options.isDeadHolder });
         if (!(await lease.acquire('backup'))) return;
         try {
@@ -104,10 +104,6 @@ export class BackupWorker implements BackgroundService {
         return;
       }
     }
-  }
-
-  private async hasPending(): Promise<boolean> {
-    return (await this.jobs.list()).some((j) => j.status === 'pending');
   }
 
   private async maintain(): Promise<void> {

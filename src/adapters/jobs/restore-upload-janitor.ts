@@ -1,14 +1,18 @@
 import type { Logger } from '../../application/ports/system.port';
-import type { ExpireRestoreUploads } from '../../application/use-cases/expire-restore-uploads.use-case';
 import type { RunningAnalyses } from '../../application/use-cases/restore-uploads/running-analyses';
-import type { BackgroundService } from '../../composition/http-tokens';
+import type { BackgroundService } from './background-service';
 import { UnavailableError } from '../../domain/errors';
 
 /** Expiry is by the hour; a pass every few minutes keeps storage close to the retention promise. */
 export const JANITOR_INTERVAL_MS = 10 * 60_000;
 
+/** One retention pass (expired uploads, old restore runs); safe to run on several replicas at once. */
+export interface ExpiryPass {
+  execute(): Promise<unknown>;
+}
+
 /**
- * Runs the upload expiry pass once at start and then every JANITOR_INTERVAL_MS; on stop, waits for a
+ * Runs the expiry passes (uploads, restore runs) once at start and then every JANITOR_INTERVAL_MS; on stop, waits for a
  * pass in progress and aborts analyses still running in this process. A failed pass is logged and
  * retried at the next tick: it never stops the service.
  */
@@ -17,7 +21,7 @@ export class RestoreUploadJanitor implements BackgroundService {
   private pass: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly expire: ExpireRestoreUploads,
+    private readonly passes: readonly ExpiryPass[],
     private readonly running: RunningAnalyses,
     private readonly logger: Logger,
     private readonly intervalMs = JANITOR_INTERVAL_MS,
@@ -38,10 +42,12 @@ export class RestoreUploadJanitor implements BackgroundService {
 
   private runPass(): Promise<void> {
     this.pass = this.pass.then(async () => {
-      try {
-        await this.expire.execute();
-      } catch (error) {
-        this.logger.error('restore upload cleanup failed; retrying later', { error: error instanceof Error ? error.message : String(error) });
+      for (const pass of this.passes) {
+        try {
+          await pass.execute();
+        } catch (error) {
+          this.logger.error('restore upload cleanup failed; retrying later', { error: error instanceof Error ? error.message : String(error) });
+        }
       }
     });
     return this.pass;

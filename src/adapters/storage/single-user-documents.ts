@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type {
   BlobInfo, BlobStore, ByteStream, GetOptions, ListOptions, ListPage, PutOptions,
 } from '../../application/ports/blob-store.port';
-import type { SingleUserDocuments } from '../../application/use-cases/migrate-single-to-multi.use-case';
+import type { SingleUserDocuments } from '../../application/ports/single-user-documents.port';
 import { NotFoundError } from '../../domain/errors';
 import { StorageKeys } from '../../domain/storage-key';
 import { FILESYSTEM_TEMP_DIR, FilesystemBlobStore } from './filesystem.blob-store';

@@ -29,6 +29,8 @@ export interface BackupJobStore {
   get(id: string): Promise<BackupJob | null>;
   /** Newest first. */
   list(): Promise<BackupJob[]>;
+  /** Whether any job waits to be claimed: one indexed lookup, cheap enough to ask every second. */
+  hasPending(): Promise<boolean>;
   /**
    * Atomically moves the oldest pending job to running for this worker; at most one worker ever
    * gets a given job. Null when nothing is pending.

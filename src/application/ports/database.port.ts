@@ -5,6 +5,7 @@ import type { HousekeepingStore } from './housekeeping-store.port';
 import type { LockStore } from './lock-store.port';
 import type { MigrationRunStore } from './migration-run-store.port';
 import type { RecordStore } from './record-store.port';
+import type { RestoreRunStore } from './restore-run-store.port';
 import type { RestoreUploadStore } from './restore-upload-store.port';
 
 /** Everything the service keeps in its database, as provided by a database plugin. */
@@ -19,6 +20,8 @@ export interface DatabaseBackend {
   readonly attempts: AttemptCounterStore;
   readonly migrationRuns: MigrationRunStore;
   readonly uploads: RestoreUploadStore;
+  /** Asynchronous restores: progress and outcome, answered by any replica. */
+  readonly restoreRuns: RestoreRunStore;
   /** Time-based removals in Aviary's tables (admin cleanup). */
   readonly housekeeping: HousekeepingStore;
   /** Creates or migrates the schema forward and seeds missing system settings. Idempotent. */

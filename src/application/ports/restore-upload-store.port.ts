@@ -1,5 +1,5 @@
 import { assertValidKey } from '../../domain/storage-key';
-import type { BackupAnalysis } from '../use-cases/validate-archive/backup-analysis';
+import type { BackupAnalysis } from '../../domain/archive/backup-analysis';
 
 /**
  * Backup archives uploaded for restore (README, HTTP API), one row each in `aviary_restore_uploads`; the bytes

@@ -1,6 +1,7 @@
 import type { BackupJobStore } from '../ports/backup-job-store.port';
 import type { BlobStore } from '../ports/blob-store.port';
 import type { Clock, Logger } from '../ports/system.port';
+import { removeBackup } from './backups/remove-backup';
 
 export interface RetentionSettings {
   /** Completed backups kept (newest first); 0 keeps all. */
@@ -34,8 +35,7 @@ export class ApplyRetention {
           (this.settings.keepCount > 0 && index >= this.settings.keepCount)),
     );
     for (const job of doomed) {
-      if (job.storageKey) await this.blobs.delete(job.storageKey);
-      await this.jobs.delete(job.id);
+      await removeBackup(this.jobs, this.blobs, job);
       this.logger.info('retention removed a backup', { job_id: job.id, filename: job.filename });
     }
     return { deleted: doomed.map((j) => j.id) };

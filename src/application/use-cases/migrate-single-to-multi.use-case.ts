@@ -10,14 +10,14 @@ import type { MigrationRunStore } from '../ports/migration-run-store.port';
 import type { PairingFileSource } from '../ports/pairing-file-source.port';
 import type { Clock, Logger, PasswordHasher } from '../ports/system.port';
 import { listAll } from './blob-listing';
-import { describe, DocumentMover, planMove, type SingleUserDocuments } from './single-to-multi/document-mover';
+import type { SingleUserDocuments } from '../ports/single-user-documents.port';
+import { describe, DocumentMover, planMove } from './single-to-multi/document-mover';
 import { LeaseKeeper } from './lease-keeper';
 import {
   type ApiKeyOutcome, emptyReport, type MigrationProgress, type PairingOutcome, type PreviewDocument,
   type SingleToMultiPreview, type SingleToMultiReport, type SingleToMultiResult,
 } from './single-to-multi/report';
 
-export type { SingleUserDocuments } from './single-to-multi/document-mover';
 export * from './single-to-multi/report';
 
 export const SINGLE_TO_MULTI_KIND = 'single-to-multi';

@@ -5,12 +5,12 @@ import type { ByteStream } from '../ports/blob-store.port';
 import type { RecordStore } from '../ports/record-store.port';
 import type { Clock } from '../ports/system.port';
 import { archiveCarriesFiles, FULL_RESTORE, RestoreScope, UserSetBuilder, type ScopeRequest, type UserSet } from './restore/restore-scope';
-import type { BackupAnalysis, ValidateProgress } from './validate-archive/backup-analysis';
+import type { BackupAnalysis, ValidateProgress } from '../../domain/archive/backup-analysis';
 import { ArchiveInspection } from './validate-archive/inspection';
 import { aviaryTimestamp } from './validate-archive/metadata-check';
 import { compareVersion } from './validate-archive/version-check';
 
-export type { BackupAnalysis, ValidateProgress } from './validate-archive/backup-analysis';
+export type { BackupAnalysis, ValidateProgress } from '../../domain/archive/backup-analysis';
 
 export interface ValidateArchiveInput {
   readonly source: ByteStream;

@@ -1,4 +1,4 @@
-import type { BackupAnalysis } from '../validate-archive/backup-analysis';
+import type { BackupAnalysis } from '../../../domain/archive/backup-analysis';
 
 interface Run {
   readonly controller: AbortController;

@@ -2,15 +2,10 @@ import { isDomainError } from '../../../domain/errors';
 import { keyProblem, StorageKeys } from '../../../domain/storage-key';
 import type { BlobInfo, BlobStore } from '../../ports/blob-store.port';
 import type { FaultPoints } from '../../ports/fault-points.port';
+import type { SingleUserDocuments } from '../../ports/single-user-documents.port';
 import type { Logger } from '../../ports/system.port';
 import { digestOf, DigestingStream, sameContent } from '../content-digest';
 import type { SingleToMultiReport } from './report';
-
-/** Where the single-user documents are: a store rooted at PDF_DIR (prefix '') or the `pdfs/` prefix. */
-export interface SingleUserDocuments {
-  readonly blobs: BlobStore;
-  readonly prefix: string;
-}
 
 export type PlannedMove =
   | { readonly kind: 'move'; readonly info: BlobInfo; readonly path: string; readonly to: string }

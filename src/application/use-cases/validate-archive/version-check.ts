@@ -1,4 +1,4 @@
-import type { VersionComparison } from './backup-analysis';
+import type { VersionComparison } from '../../../domain/archive/backup-analysis';
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/;
 

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { isConfigError } from '../config/app-config';
-import { PLUGINS_VARIABLE } from '../../plugins/loader';
-import { COMMANDS } from './commands';
+import { isConfigError } from './adapters/config/app-config';
+import { COMMANDS } from './adapters/cli/commands';
+import { openCliServices } from './cli-services';
+import { PLUGINS_VARIABLE } from './plugins/loader';
 
-/** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API. */
+/** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API (bin/aviary-backup.js). */
 async function main(argv: string[]): Promise<number> {
   const { rest, plugins } = withoutPluginFlags(argv);
   if (plugins === null) {
@@ -18,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const env = plugins.length === 0 ? process.env : { ...process.env, [PLUGINS_VARIABLE]: [process.env[PLUGINS_VARIABLE], ...plugins].filter(Boolean).join(',') };
-    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env, stdin: process.stdin });
+    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env, stdin: process.stdin, open: openCliServices });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`aviary-backup ${name}: ${message}\n`);
