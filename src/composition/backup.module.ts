@@ -18,7 +18,7 @@ import type { AppConfig } from '../adapters/config/app-config';
 import { backupRoutes } from '../adapters/http/backup.router';
 import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
 import { BackupWorker } from '../adapters/jobs/backup-worker';
-import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
+import { isDeadHolder, isDeadWorkerTag, localHolder, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
@@ -48,7 +48,7 @@ export function backupModule(c: Container, config: AppConfig): void {
         // No database: verification checks the archive alone, not what a restore would change.
         new ValidateArchive(c.get<ArchiveReader>(ARCHIVE_TOKENS.Reader), null, clock()), faults()),
   );
-  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadLocalProcess));
+  c.bind(RecoverBackupJobs).toDynamicValue(() => new RecoverBackupJobs(db().jobs, blobs(), clock(), logger(), isDeadWorkerTag));
   c.bind(ApplyRetention).toDynamicValue(
     () => new ApplyRetention(db().jobs, blobs(), clock(), logger(), { keepCount: config.backup.retentionCount }),
   );
@@ -56,7 +56,8 @@ export function backupModule(c: Container, config: AppConfig): void {
     () =>
       new BackupWorker(db().jobs, db().locks, c.get(RunBackupJob), c.get(RecoverBackupJobs), c.get(ApplyRetention), logger(), {
         workerId: c.get<string>(BACKUP_TOKENS.WorkerId),
-        isDeadHolder: isDeadLocalProcess,
+        lockHolder: localHolder('backup'),
+        isDeadHolder,
       }),
   );
   c.bind(BackupScheduler).toDynamicValue(
@@ -67,7 +68,7 @@ export function backupModule(c: Container, config: AppConfig): void {
         db().locks,
         clock(),
         logger(),
-        c.get<string>(BACKUP_TOKENS.WorkerId),
+        localHolder('scheduler'),
         () => c.get(BackupWorker).wake(),
       ),
   );

@@ -16,7 +16,7 @@ import { TarGzArchiveReader } from '../adapters/archive/tar-gz.archive-reader';
 import type { AppConfig } from '../adapters/config/app-config';
 import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
-import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
+import { isDeadHolder, localHolder, PROCESS_TAG, THIS_PROCESS } from '../adapters/system/process-liveness';
 import { HTTP_TOKENS, type StartupTask } from './http-tokens';
 
 const RECOVERY_RETRY_MAX_MS = 60_000;
@@ -55,15 +55,16 @@ export function restoreModule(c: Container, config: AppConfig): void {
         ids: c.get<IdGenerator>(TOKENS.Ids),
         logger: c.get<Logger>(TOKENS.Logger),
         processTag: PROCESS_TAG,
+        process: THIS_PROCESS,
         faults: c.get<FaultPoints>(TOKENS.FaultPoints),
-        isDeadHolder: isDeadLocalProcess,
+        isDeadHolder,
       }),
   );
   c.bind(RestoreFromUpload).toDynamicValue(
     () => new RestoreFromUpload(c.get(OpenRestoreUpload), c.get(RestoreBackup), db().uploads, blobs(), c.get<Logger>(TOKENS.Logger)),
   );
   c.bind(RecoverRestores).toDynamicValue(
-    () => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+    () => new RecoverRestores(db(), blobs(), spools, c.get<Logger>(TOKENS.Logger), isDeadHolder, localHolder('restore')),
   );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toConstantValue(async () => {
     const recover = c.get(RecoverRestores);

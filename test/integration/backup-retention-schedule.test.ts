@@ -7,6 +7,7 @@ import { ApplyRetention } from '../../src/application/use-cases/apply-retention.
 import { BackupScheduler } from '../../src/adapters/jobs/backup-scheduler';
 import { parseCron } from '../../src/domain/cron';
 import { silentLogger, startTestService, TestService } from '../support/service';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 
 async function login(t: TestService): Promise<string> {
   const res = await request(t.app).post('/api/auth/login').send({ username: 'root', password: 'root-password-1' });
@@ -68,7 +69,7 @@ describe('backup retention and schedules', () => {
     const offset = boundary - 150 - realNow;
     const clock = { now: () => new Date(Date.now() + offset) };
     let woken = 0;
-    const make = (holder: string) => new BackupScheduler(parseCron('* * * * *'), db.jobs, db.locks, clock, silentLogger, holder, () => woken++);
+    const make = (host: string) => new BackupScheduler(parseCron('* * * * *'), db.jobs, db.locks, clock, silentLogger, otherHolder('scheduler', host), () => woken++);
     const a = make('replica-a');
     const b = make('replica-b');
     assert.equal(a.nextRunAt()?.getTime(), boundary);

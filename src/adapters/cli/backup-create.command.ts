@@ -11,7 +11,7 @@ import { RunBackupJob } from '../../application/use-cases/run-backup-job.use-cas
 import { bootService } from '../../boot';
 import type { BackupOptions } from '../../domain/backup-job';
 import { isUuid } from '../../domain/schema/values';
-import { PROCESS_TAG } from '../system/process-liveness';
+import { localHolder, PROCESS_TAG } from '../system/process-liveness';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
 
@@ -78,7 +78,7 @@ async function runAsJob(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   progress: ReturnType<typeof progressPrinter>,
 ): Promise<number> {
-  const holder = `${PROCESS_TAG}:cli`;
+  const holder = localHolder('backup');
   if (!(await db.locks.acquire(BACKUP_RESTORE_LOCK, holder, 10 * 60_000, 'backup (cli)'))) {
     io.stderr.write('another backup or restore is running; try again when it has finished\n');
     return 1;

@@ -1,5 +1,5 @@
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
-import type { LockStore } from '../../application/ports/lock-store.port';
+import type { LockHolder, LockStore } from '../../application/ports/lock-store.port';
 import type { Clock, Logger } from '../../application/ports/system.port';
 import type { BackgroundService } from '../../composition/http-tokens';
 import { CronSchedule, nextRun } from '../../domain/cron';
@@ -20,7 +20,7 @@ export class BackupScheduler implements BackgroundService {
     private readonly locks: LockStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly holder: string,
+    private readonly holder: LockHolder,
     private readonly onQueued: () => void,
   ) {}
 

@@ -4,6 +4,7 @@ import { ServiceTablesMigration } from './0002-service-tables.migration';
 import { RestoreUploadProgressMigration } from './0003-restore-upload-progress.migration';
 import { BackupVerifiedMigration } from './0004-backup-verified.migration';
 import { AuthAttemptsAndRevocationsMigration } from './0005-auth-attempts-and-revocations.migration';
+import { StructuredLocksAndRestoreCommitsMigration } from './0007-structured-locks-and-restore-commits.migration';
 
 /** Bookkeeping table of applied migrations (kept apart from Aviary's own tables). */
 export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0003-restore-upload-progress', class: RestoreUploadProgressMigration },
   { name: '0004-backup-verified', class: BackupVerifiedMigration },
   { name: '0005-auth-attempts-and-revocations', class: AuthAttemptsAndRevocationsMigration },
+  { name: '0007-structured-locks-and-restore-commits', class: StructuredLocksAndRestoreCommitsMigration },
 ];
