@@ -7,13 +7,15 @@ import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/u
 import type { BlobStore } from '../../application/ports/blob-store.port';
 import { assertKnownTables, type BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
-import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
 import { presentBackupJob } from './backup-job.presenter';
 import type { AdminRouteContribution } from './create-router';
 import { aviaryOperation } from './aviary-error-types';
 import { errorBody } from './error-mapper';
 import { parseRange } from './range';
+import { backupJobQuery, idParams, parseInput } from './request-schemas';
+
+const BACKUP_JOB_CODES = { user_ids: 'invalid_user_ids', tables: 'invalid_tables' } as const;
 
 export interface BackupRouterDeps {
   readonly jobs: BackupJobStore;
@@ -26,22 +28,11 @@ export interface BackupRouterDeps {
   readonly status: () => Promise<unknown>;
 }
 
-function flag(value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  const text = String(value).toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(text)) return true;
-  if (['false', '0', 'no', 'off'].includes(text)) return false;
-  throw new InvalidInputError('invalid_request', `Expected true or false, got ${JSON.stringify(value)}`);
-}
+const JOB_ID = { id: 'invalid_job_id' } as const;
 
-function csv(value: unknown): string[] {
-  if (value === undefined || value === '') return [];
-  return String(value).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
-  if (!isUuid(id)) throw new InvalidInputError('invalid_job_id', 'Invalid job ID');
-  const job = await jobs.get(id.toLowerCase());
+async function findJob(jobs: GetBackupJobs, params: unknown): Promise<BackupJob> {
+  const { id } = parseInput(idParams('Invalid job ID'), params, JOB_ID);
+  const job = await jobs.get(id);
   if (!job) throw new NotFoundError('backup_job_not_found', 'Backup job not found');
   return job;
 }
@@ -50,11 +41,9 @@ async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
 export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {
-      const userIds = csv(req.query.user_ids);
-      const tables = csv(req.query.tables);
+      const query = parseInput(backupJobQuery, req.query, BACKUP_JOB_CODES);
+      const { user_ids: userIds, tables } = query;
       assertKnownTables(tables);
-      const bad = userIds.filter((id) => !isUuid(id));
-      if (bad.length > 0) throw new InvalidInputError('invalid_user_ids', `Not user ids: ${bad.join(', ')}`);
       const unknown: string[] = [];
       for (const id of userIds) if (!(await deps.accounts.findUserById(id.toLowerCase()))) unknown.push(id);
       if (unknown.length > 0) throw new InvalidInputError('invalid_user_ids', `Unknown user id(s): ${unknown.join(', ')}`);
@@ -62,8 +51,8 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
         adminUserId: currentUser(res).id,
         trigger: 'manual',
         options: {
-          includeFiles: flag(req.query.include_files, true),
-          includeConfigs: flag(req.query.include_configs, true),
+          includeFiles: query.include_files,
+          includeConfigs: query.include_configs,
           userIds: userIds.map((id) => id.toLowerCase()),
           tables,
         },
@@ -81,11 +70,11 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.get('/backup-job/:id', aviaryOperation('get_backup_jobs_failed'), async (req, res) => {
-      res.json(presentBackupJob(await findJob(deps.view, String(req.params.id))));
+      res.json(presentBackupJob(await findJob(deps.view, req.params)));
     });
 
     router.get('/backup-job/:id/download', aviaryOperation('backup_download'), async (req, res) => {
-      const job = await findJob(deps.view, String(req.params.id));
+      const job = await findJob(deps.view, req.params);
       if (job.status === 'failed' && job.errorMessage === ARCHIVE_MISSING_MESSAGE) {
         throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       }
@@ -117,7 +106,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.delete('/backup-job/:id', aviaryOperation('delete_backup_job_failed'), async (req, res) => {
-      const job = await findJob(deps.view, String(req.params.id));
+      const job = await findJob(deps.view, req.params);
       if (job.status === 'running') {
         throw new ConflictError('backup_running', 'This backup is running; wait for it to finish, then delete it');
       }

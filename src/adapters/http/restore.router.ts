@@ -2,11 +2,11 @@ import type { Router } from 'express';
 import type { RestoreFromUpload } from '../../application/use-cases/restore-from-upload.use-case';
 import type { RestorePhase, RestoreReport } from '../../application/use-cases/restore-backup.use-case';
 import { checkRestoreRequest } from '../../application/use-cases/restore/restore-request';
-import { InvalidInputError, isDomainError, NotFoundError } from '../../domain/errors';
-import { isUuid } from '../../domain/schema/values';
+import { isDomainError, NotFoundError } from '../../domain/errors';
 import { currentUser } from './auth.middleware';
 import { aviaryErrorType, aviaryOperation } from './aviary-error-types';
 import type { AdminRouteContribution } from './create-router';
+import { parseInput, RESTORE_BODY_CODES, restoreBody, restoreQuery } from './request-schemas';
 import { withoutServerPaths } from './server-paths';
 
 export interface RestoreRouterDeps {
@@ -25,13 +25,6 @@ interface AsyncRestore {
   report: ReturnType<typeof presentReport> | null;
   startedAt: string;
   completedAt: string | null;
-}
-
-function flag(body: Record<string, unknown>, name: string, fallback: boolean): boolean {
-  const value = body[name];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidInputError('invalid_request', `${name} must be true or false`);
-  return value;
 }
 
 function presentReport(report: RestoreReport) {
@@ -53,24 +46,19 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
   const running = new Map<string, AsyncRestore>();
   return (router: Router) => {
     router.post('/restore', aviaryOperation('restore_import_failed'), async (req, res) => {
-      const body = (req.body ?? {}) as Record<string, unknown>;
+      const body = parseInput(restoreBody, req.body, RESTORE_BODY_CODES);
       const admin = currentUser(res);
-      const uploadId = body.upload_id;
-      if (typeof uploadId !== 'string' || !isUuid(uploadId)) throw new InvalidInputError('invalid_upload_id', 'upload_id must be an upload id');
-      const userIds = body.user_ids ?? [];
-      if (!Array.isArray(userIds) || userIds.some((u) => typeof u !== 'string')) {
-        throw new InvalidInputError('invalid_user_ids', 'user_ids must be a list of user ids');
-      }
+      const { upload_id: uploadId, user_ids: userIds } = body;
       const options = {
-        overwriteFiles: flag(body, 'overwrite_files', true),
-        overwriteDatabase: flag(body, 'overwrite_database', true),
-        force: flag(body, 'force', false),
-        safetyBackup: flag(body, 'safety_backup', true),
-        confirmNoAdmin: flag(body, 'confirm_no_admin', false),
+        overwriteFiles: body.overwrite_files,
+        overwriteDatabase: body.overwrite_database,
+        force: body.force,
+        safetyBackup: body.safety_backup,
+        confirmNoAdmin: body.confirm_no_admin,
       };
-      const isAsync = flag(body, 'async', false) || req.query.async === 'true';
+      const isAsync = body.async || parseInput(restoreQuery, req.query).async;
       // A bad request is a 400 before the upload is looked up.
-      checkRestoreRequest({ ...options, userIds: userIds as string[] });
+      checkRestoreRequest({ ...options, userIds });
 
       const state: AsyncRestore = {
         id: '', adminUserId: admin.id, status: 'running', phase: 'locking', progress: 0,
@@ -79,7 +67,7 @@ export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
       const prepared = await deps.restore.prepare({
         uploadId: uploadId.toLowerCase(),
         adminUserId: admin.id,
-        options: { userIds: userIds as string[], ...options, onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }) },
+        options: { userIds, ...options, onProgress: (phase, percent) => Object.assign(state, { phase, progress: percent }) },
       });
       const work = prepared.run();
       if (!isAsync) {
