@@ -5,9 +5,6 @@ import { tarStream } from './tar-writer';
 
 /** POSIX tar, gzip-compressed on several threads into one standard gzip member. */
 export class TarGzArchiveEncoder implements ArchiveEncoder {
-  readonly extension = '.tar.gz';
-  readonly contentType = 'application/gzip';
-
   constructor(private readonly gzip: ParallelGzipOptions = {}) {}
 
   encode(entries: AsyncIterable<ArchiveSourceEntry>, hooks: EncodeHooks = {}): ByteStream {

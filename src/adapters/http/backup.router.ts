@@ -5,6 +5,7 @@ import type { AccountStore } from '../../application/ports/account-store.port';
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
 import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
+import { ARCHIVE_CONTENT_TYPE } from '../../domain/archive/archive-format';
 import { assertKnownTables, type BackupJob } from '../../domain/backup-job';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import { currentUser } from './auth.middleware';
@@ -86,7 +87,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
       if (!info) throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       const range = parseRange(req.header('range'), info.size);
       res.setHeader('Accept-Ranges', 'bytes');
-      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Type', ARCHIVE_CONTENT_TYPE);
       res.setHeader('Content-Disposition', `attachment; filename="${job.filename.replace(/["\\]/g, '_')}"`);
       if (range === 'unsatisfiable') {
         res.setHeader('Content-Range', `bytes */${info.size}`);

@@ -10,7 +10,6 @@ import { UnavailableError } from '../../domain/errors';
 /** One JSON-lines file per table under `${DATA_DIR}/tmp-restore/{runId}/`. */
 class JsonlRowSpool implements RowSpool {
   private readonly writers = new Map<string, WriteStream>();
-  private readonly counts = new Map<string, number>();
   /** The first write error (a full disk, typically): every later call throws it. */
   private failure: Error | undefined;
 
@@ -22,14 +21,12 @@ class JsonlRowSpool implements RowSpool {
     // Without a listener a failed write would be an uncaught 'error' event and end the process.
     writer.on('error', (error) => (this.failure ??= spoolError(error, this.dir)));
     this.writers.set(table, writer);
-    this.counts.set(table, 0);
   }
 
   async append(table: string, row: Row): Promise<void> {
     this.open(table);
     if (this.failure) throw this.failure;
     const writer = this.writers.get(table)!;
-    this.counts.set(table, this.counts.get(table)! + 1);
     if (!writer.write(JSON.stringify(row) + '\n')) {
       await Promise.race([once(writer, 'drain'), once(writer, 'close')]).catch(() => undefined);
     }
@@ -38,10 +35,6 @@ class JsonlRowSpool implements RowSpool {
 
   tables(): string[] {
     return [...this.writers.keys()];
-  }
-
-  count(table: string): number {
-    return this.counts.get(table) ?? 0;
   }
 
   async *rows(table: string): AsyncIterable<Row> {

@@ -23,7 +23,5 @@ export interface EncodeHooks {
 
 /** Turns entries into the bytes of a backup archive (gzip-compressed tar), pulled lazily. */
 export interface ArchiveEncoder {
-  readonly extension: string;
-  readonly contentType: string;
   encode(entries: AsyncIterable<ArchiveSourceEntry>, hooks?: EncodeHooks): ByteStream;
 }
