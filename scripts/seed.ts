@@ -12,7 +12,8 @@ import type { BlobStore } from '../src/application/ports/blob-store.port';
 import type { RecordStore } from '../src/application/ports/record-store.port';
 import { TOKENS } from '../src/application/ports/tokens';
 import { bootService } from '../src/boot';
-import { formatBytes, parseByteSize } from './seed/byte-size';
+import { formatBytes } from '../src/domain/byte-size';
+import { byteSizeArgument as parseByteSize } from './seed/size-argument';
 import { SeedConflictError, seedData, SeedResult } from './seed-data';
 
 function options() {

@@ -23,7 +23,7 @@ import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
 import type { BackgroundService } from '../adapters/jobs/background-service';
 import { BackupWorker } from '../adapters/jobs/backup-worker';
-import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
+import { isDeadHolder, isDeadWorkerTag, localHolder, PROCESS_TAG } from '../adapters/system/process-liveness';
 import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
@@ -52,7 +52,7 @@ export function backupModule(c: Container, config: AppConfig): void {
     [TOKENS.Database, TOKENS.BlobStore, CreateBackup, ARCHIVE_TOKENS.Reader, TOKENS.Clock, TOKENS.Logger, TOKENS.FaultPoints],
   );
   c.bind(RecoverBackupJobs).toResolvedValue(
-    (db: DatabaseBackend, blobs: BlobStore, clock: Clock, logger: Logger) => new RecoverBackupJobs(db.jobs, blobs, clock, logger, isDeadLocalProcess),
+    (db: DatabaseBackend, blobs: BlobStore, clock: Clock, logger: Logger) => new RecoverBackupJobs(db.jobs, blobs, clock, logger, isDeadWorkerTag),
     [TOKENS.Database, TOKENS.BlobStore, TOKENS.Clock, TOKENS.Logger],
   );
   c.bind(ApplyRetention).toResolvedValue(
@@ -62,7 +62,7 @@ export function backupModule(c: Container, config: AppConfig): void {
   );
   c.bind(BackupWorker).toResolvedValue(
     (db: DatabaseBackend, run: RunBackupJob, recover: RecoverBackupJobs, retention: ApplyRetention, logger: Logger, workerId: string) =>
-      new BackupWorker(db.jobs, db.locks, run, recover, retention, logger, { workerId, isDeadHolder: isDeadLocalProcess }),
+      new BackupWorker(db.jobs, db.locks, run, recover, retention, logger, { workerId, lockHolder: localHolder('backup'), isDeadHolder }),
     [TOKENS.Database, RunBackupJob, RecoverBackupJobs, ApplyRetention, TOKENS.Logger, BACKUP_TOKENS.WorkerId],
   );
   c.bind(QueueBackup).toResolvedValue(
@@ -70,9 +70,9 @@ export function backupModule(c: Container, config: AppConfig): void {
     [TOKENS.Database, BackupWorker],
   );
   c.bind(BackupScheduler).toResolvedValue(
-    (queue: QueueBackup, db: DatabaseBackend, clock: Clock, logger: Logger, workerId: string) =>
-      new BackupScheduler(config.backup.schedule ? parseCron(config.backup.schedule) : undefined, queue, db.locks, clock, logger, workerId),
-    [QueueBackup, TOKENS.Database, TOKENS.Clock, TOKENS.Logger, BACKUP_TOKENS.WorkerId],
+    (queue: QueueBackup, db: DatabaseBackend, clock: Clock, logger: Logger) =>
+      new BackupScheduler(config.backup.schedule ? parseCron(config.backup.schedule) : undefined, queue, db.locks, clock, logger, localHolder('scheduler')),
+    [QueueBackup, TOKENS.Database, TOKENS.Clock, TOKENS.Logger],
   );
   c.bind(DeleteBackup).toResolvedValue(
     (db: DatabaseBackend, blobs: BlobStore, logger: Logger) => new DeleteBackup(db.jobs, blobs, logger),

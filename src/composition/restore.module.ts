@@ -18,7 +18,7 @@ import { ValidateArchive } from '../application/use-cases/validate-archive.use-c
 import type { AppConfig } from '../adapters/config/app-config';
 import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
-import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
+import { isDeadHolder, localHolder, PROCESS_TAG, THIS_PROCESS } from '../adapters/system/process-liveness';
 import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { ARCHIVE_TOKENS } from './archive.module';
 import { HTTP_TOKENS } from './http-tokens';
@@ -36,7 +36,8 @@ export function restoreModule(c: Container, config: AppConfig): void {
       new RestoreBackup({
         db, blobs, reader, validate, runBackup, spools, clock, ids, logger, faults,
         processTag: PROCESS_TAG,
-        isDeadHolder: isDeadLocalProcess,
+        process: THIS_PROCESS,
+        isDeadHolder,
       }),
     [TOKENS.Database, TOKENS.BlobStore, ARCHIVE_TOKENS.Reader, ValidateArchive, RunBackupJob, TOKENS.Clock, TOKENS.Ids, TOKENS.Logger, TOKENS.FaultPoints],
   );
@@ -47,7 +48,7 @@ export function restoreModule(c: Container, config: AppConfig): void {
   );
   c.bind(RecoverRestores).toResolvedValue(
     (db: DatabaseBackend, blobs: BlobStore, logger: Logger) =>
-      new RecoverRestores(db, blobs, spools, logger, isDeadLocalProcess, `${PROCESS_TAG}:recover-restores`),
+      new RecoverRestores(db, blobs, spools, logger, isDeadHolder, localHolder('restore')),
     [TOKENS.Database, TOKENS.BlobStore, TOKENS.Logger],
   );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toResolvedValue(

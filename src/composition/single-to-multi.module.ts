@@ -12,7 +12,7 @@ import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { singleToMultiRoutes } from '../adapters/http/single-to-multi.router';
 import { singleUserDocuments } from '../adapters/storage/single-user-documents';
 import { FsPairingFileSource } from '../adapters/system/fs.pairing-file-source';
-import { isDeadLocalProcess, PROCESS_TAG } from '../adapters/system/process-liveness';
+import { isDeadHolder, localHolder } from '../adapters/system/process-liveness';
 import { type FeatureModule, HTTP_TOKENS } from './http-tokens';
 import type { StartupTask } from './startup-task';
 
@@ -47,8 +47,8 @@ export const singleToMultiModule = (options: SingleToMultiModuleOptions): Featur
         locks: db.locks,
         clock,
         logger,
-        holder: `${PROCESS_TAG}:single-to-multi`,
-        isDeadHolder: isDeadLocalProcess,
+        holder: localHolder('single-to-multi'),
+        isDeadHolder,
         apiKey: config.auth.apiKey,
         lockTtlMs: LOCK_TTL_MS,
         faults,

@@ -9,7 +9,7 @@ import type { AttemptCounterStore } from '../application/ports/attempt-counter-s
 import type { BackupJobStore } from '../application/ports/backup-job-store.port';
 import type { DatabaseBackend } from '../application/ports/database.port';
 import type { HousekeepingStore } from '../application/ports/housekeeping-store.port';
-import type { LockStore } from '../application/ports/lock-store.port';
+import type { LockHolder, LockStore } from '../application/ports/lock-store.port';
 import type { MigrationRunStore } from '../application/ports/migration-run-store.port';
 import type { RecordStore } from '../application/ports/record-store.port';
 import { restoreUploadKey, type RestoreUploadStore } from '../application/ports/restore-upload-store.port';
@@ -42,40 +42,43 @@ export function lockStoreContract(label: string, setup: Setup<StoreSubject<LockS
   describe(`LockStore contract: ${label}`, () => {
     const subject = withSubject(setup);
     const name = () => `lock-${randomUUID()}`;
+    const run = randomUUID();
+    /** Holders are records: two holders differ in any field (here the process's host). */
+    const holder = (host: string): LockHolder => ({ process: { host: `${host}-${run}`, pid: 4242, nonce: 'n' }, role: 'contract' });
 
     it('one holder at a time; the holder may take it again; release frees it for another', async () => {
       const { store } = subject();
       const lock = name();
-      assert.equal(await store.acquire(lock, 'a', 60_000, 'backup'), true);
-      assert.equal(await store.acquire(lock, 'b', 60_000, 'restore'), false);
-      assert.equal(await store.acquire(lock, 'a', 60_000, 'backup'), true, 'the same holder again');
+      assert.equal(await store.acquire(lock, holder('a'), 60_000, 'backup'), true);
+      assert.equal(await store.acquire(lock, holder('b'), 60_000, 'restore'), false);
+      assert.equal(await store.acquire(lock, holder('a'), 60_000, 'backup'), true, 'the same holder again');
       const current = await store.current(lock);
-      assert.equal(current?.holder, 'a');
+      assert.deepEqual(current?.holder, holder('a'));
       assert.equal(current?.purpose, 'backup');
       assert.ok(current!.expiresAt.getTime() > current!.acquiredAt.getTime());
-      await store.release(lock, 'b'); // not the holder: no effect
-      assert.equal((await store.current(lock))?.holder, 'a');
-      await store.release(lock, 'a');
+      await store.release(lock, holder('b')); // not the holder: no effect
+      assert.deepEqual((await store.current(lock))?.holder, holder('a'));
+      await store.release(lock, holder('a'));
       assert.equal(await store.current(lock), null);
-      assert.equal(await store.acquire(lock, 'b', 60_000, 'restore'), true);
+      assert.equal(await store.acquire(lock, holder('b'), 60_000, 'restore'), true);
     });
 
     it('an expired lease is gone and can be taken by another holder; renew fails for the loser', async () => {
       const { store } = subject();
       const lock = name();
-      assert.equal(await store.acquire(lock, 'a', 20, 'backup'), true);
+      assert.equal(await store.acquire(lock, holder('a'), 20, 'backup'), true);
       await sleep(60);
       assert.equal(await store.current(lock), null, 'expired');
-      assert.equal(await store.acquire(lock, 'b', 60_000, 'restore'), true);
-      assert.equal(await store.renew(lock, 'a', 60_000), false);
-      assert.equal(await store.renew(lock, 'b', 120_000), true);
+      assert.equal(await store.acquire(lock, holder('b'), 60_000, 'restore'), true);
+      assert.equal(await store.renew(lock, holder('a'), 60_000), false);
+      assert.equal(await store.renew(lock, holder('b'), 120_000), true);
       assert.ok((await store.current(lock))!.expiresAt.getTime() > Date.now() + 90_000, 'renew extends the lease');
     });
 
     it('concurrent acquires: exactly one of 20 holders wins', async () => {
       const { store } = subject();
       const lock = name();
-      const won = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquire(lock, `h${i}`, 60_000, 'race')));
+      const won = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquire(lock, holder(`h${i}`), 60_000, 'race')));
       assert.equal(won.filter(Boolean).length, 1);
     });
   });

@@ -7,6 +7,9 @@ import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { startTestService, TestService } from '../support/service';
+import { otherHolder } from '../fakes/in-memory.lock-store';
+
+const OTHER_RESTORE = { ...otherHolder('restore', 'other-replica'), runId: 'abc' };
 
 const fixtures = join(__dirname, '..', 'fixtures', 'archives');
 
@@ -47,13 +50,13 @@ describe('POST /api/admin/restore', () => {
   it('answers 409 while another backup or restore holds the lock', async () => {
     const id = await upload('historical/go-metadata-first.tar.gz');
     const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
-    await db.locks.acquire(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc', 60_000, 'restore abc');
+    await db.locks.acquire(BACKUP_RESTORE_LOCK, OTHER_RESTORE, 60_000, 'restore abc');
     try {
       const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
       assert.equal(res.status, 409);
       assert.equal(res.body.code, 'operation_in_progress');
     } finally {
-      await db.locks.release(BACKUP_RESTORE_LOCK, 'other-replica:1:x:restore:abc');
+      await db.locks.release(BACKUP_RESTORE_LOCK, OTHER_RESTORE);
     }
   });
 

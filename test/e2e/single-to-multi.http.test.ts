@@ -9,6 +9,7 @@ import type { DatabaseBackend } from '../../src/application/ports/database.port'
 import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { BcryptPasswordHasher } from '../../src/adapters/auth/bcrypt.password-hasher';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 import {
   dirHashes, expectedHashes, type RunningService, singleUserLayout, startService, writeDocumentsToDir, writePairingFile,
 } from '../support/single-user-layout';
@@ -100,13 +101,13 @@ describe('single-user → multi-user migration over HTTP (admin endpoints)', () 
     });
 
     it('POST answers 409 while a backup or restore holds the lock, and changes nothing', async () => {
-      assert.ok(await db().locks.acquire(BACKUP_RESTORE_LOCK, 'elsewhere:1:abcd:backup', 60_000, 'backup'));
+      assert.ok(await db().locks.acquire(BACKUP_RESTORE_LOCK, otherHolder('backup', 'elsewhere'), 60_000, 'backup'));
       try {
         const res = await request(s.app).post(PATH).set('Cookie', admin);
         assert.equal(res.status, 409);
         assert.equal(res.body.code, 'operation_in_progress');
       } finally {
-        await db().locks.release(BACKUP_RESTORE_LOCK, 'elsewhere:1:abcd:backup');
+        await db().locks.release(BACKUP_RESTORE_LOCK, otherHolder('backup', 'elsewhere'));
       }
       assert.deepEqual(await dirHashes(pdfDir), expectedHashes(docs));
     });

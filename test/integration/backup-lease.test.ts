@@ -16,6 +16,7 @@ import { seedData } from '../../scripts/seed-data';
 import { silentLogger } from '../support/service';
 import { waitFor } from '../support/wait';
 import { archiveCheck } from '../support/archive-check';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 
 describe('BackupWorker and its lease (SQLite + filesystem)', () => {
   let service: BootedService;
@@ -51,7 +52,7 @@ describe('BackupWorker and its lease (SQLite + filesystem)', () => {
     const c = service.container;
     const run = new RunBackupJob(db.jobs, slow, c.get(CreateBackup), { now: () => new Date() }, silentLogger, {}, archiveCheck());
     const worker = new BackupWorker(db.jobs, locks, run, c.get(RecoverBackupJobs), c.get(ApplyRetention), silentLogger, {
-      workerId: 'lease-test', lockTtlMs: 300,
+      workerId: 'lease-test', lockHolder: otherHolder('backup', 'lease-test'), lockTtlMs: 300,
     });
     const job = await db.jobs.create({ adminUserId: null, trigger: 'manual', options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] } });
     await worker.start();

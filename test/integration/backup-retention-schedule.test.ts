@@ -8,6 +8,7 @@ import { QueueBackup } from '../../src/application/use-cases/queue-backup.use-ca
 import { BackupScheduler } from '../../src/adapters/jobs/backup-scheduler';
 import { parseCron } from '../../src/domain/cron';
 import { silentLogger, startTestService, TestService } from '../support/service';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 
 async function login(t: TestService): Promise<string> {
   const res = await request(t.app).post('/api/auth/login').send({ username: 'root', password: 'root-password-1' });
@@ -70,7 +71,7 @@ describe('backup retention and schedules', () => {
     const clock = { now: () => new Date(Date.now() + offset) };
     let woken = 0;
     const queue = new QueueBackup(db.jobs, db.accounts, () => woken++);
-    const make = (holder: string) => new BackupScheduler(parseCron('* * * * *'), queue, db.locks, clock, silentLogger, holder);
+    const make = (host: string) => new BackupScheduler(parseCron('* * * * *'), queue, db.locks, clock, silentLogger, otherHolder('scheduler', host));
     const a = make('replica-a');
     const b = make('replica-b');
     assert.equal(a.nextRunAt()?.getTime(), boundary);

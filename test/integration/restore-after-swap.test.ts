@@ -20,6 +20,7 @@ import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 
 type Deps = ConstructorParameters<typeof RestoreBackup>[0];
 interface Failure { code?: string; category?: string; message?: string; details?: { state?: string; cause?: string } }
@@ -191,12 +192,12 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       await swapIn(blobs, plan);
       assert.notDeepEqual(await state(), changed);
       const recover = service.container.get(RecoverRestores);
-      assert.ok(await db.locks.acquire(BACKUP_RESTORE_LOCK, 'another-host:1:abcd:backup', 60_000, 'backup'));
+      assert.ok(await db.locks.acquire(BACKUP_RESTORE_LOCK, otherHolder('backup'), 60_000, 'backup'));
       try {
         assert.deepEqual(await recover.execute(), { undone: [], cleaned: [], busy: true });
         assert.ok((await leftovers()).some((k) => k.includes('/previous/')), 'nothing touched while the other process holds the lock');
       } finally {
-        await db.locks.release(BACKUP_RESTORE_LOCK, 'another-host:1:abcd:backup');
+        await db.locks.release(BACKUP_RESTORE_LOCK, otherHolder('backup'));
       }
       assert.deepEqual(await recover.execute(), { undone: [plan.runId], cleaned: [], busy: false });
       assert.deepEqual(await state(), changed);

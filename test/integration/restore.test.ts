@@ -16,6 +16,7 @@ import { captureState } from '../support/state';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { otherHolder } from '../fakes/in-memory.lock-store';
 
 async function collect(stream: ByteStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -245,14 +246,14 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       });
 
       it('a second restore while one holds the lock answers 409 (conflict)', async () => {
-        assert.ok(await db.locks.acquire(BACKUP_RESTORE_LOCK, 'someone-else', 60_000, 'restore test'));
+        assert.ok(await db.locks.acquire(BACKUP_RESTORE_LOCK, otherHolder('restore', 'someone-else'), 60_000, 'restore test'));
         try {
           await assert.rejects(
             restore().execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null }),
             (e: { category?: string }) => e.category === 'conflict',
           );
         } finally {
-          await db.locks.release(BACKUP_RESTORE_LOCK, 'someone-else');
+          await db.locks.release(BACKUP_RESTORE_LOCK, otherHolder('restore', 'someone-else'));
         }
         assert.deepEqual(await state(), before);
       });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig, parseByteSize } from '../../src/adapters/config/app-config';
+import { ConfigError, loadConfig } from '../../src/adapters/config/app-config';
+import { parseByteSize } from '../../src/domain/byte-size';
 import { createRegistry } from '../../src/plugins/builtin';
 
 describe('configuration (README, Configuration)', () => {

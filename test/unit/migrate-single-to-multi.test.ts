@@ -14,7 +14,7 @@ import { oldApiKeyTag } from '../../src/domain/api-key';
 import { testAuthenticator, testTagger } from '../support/authenticator';
 import { DomainError, UnavailableError } from '../../src/domain/errors';
 import { InMemoryAccountStore } from '../fakes/in-memory.account-store';
-import { InMemoryLockStore } from '../fakes/in-memory.lock-store';
+import { InMemoryLockStore, otherHolder } from '../fakes/in-memory.lock-store';
 import { InMemoryMigrationRunStore } from '../fakes/in-memory.migration-run-store';
 import { MemoryBlobStore } from '../plugins/memory-storage';
 
@@ -80,7 +80,7 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
       locks,
       clock: { now: () => new Date() },
       logger: silent,
-      holder: 'me',
+      holder: otherHolder('single-to-multi', 'me'),
       apiKey: OLD_KEY,
       ...overrides,
     });
@@ -207,7 +207,7 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
     Object.assign(older, { createdAt: '2000-01-01T00:00:00Z' });
     assert.equal((await accounts.findFirstAdmin())?.id, older.id);
 
-    const { status, report } = await migration({ holder: 'next-process', isDeadHolder: (h) => h === 'me' }).execute();
+    const { status, report } = await migration({ holder: otherHolder('single-to-multi', 'next-process'), isDeadHolder: (h) => h.process.host === 'me' }).execute();
     assert.equal(status, 'completed');
     assert.equal(report.targetUserId, adminId);
     assert.deepEqual(await keys(target, `users/${older.id}/`), [], 'nothing went to the other admin');
@@ -236,10 +236,10 @@ describe('MigrateSingleToMulti (use case, fakes)', () => {
   });
 
   it('answers 409 (conflict) while a run or a backup/restore holds the lease, and takes over a dead holder', async () => {
-    await locks.acquire(BACKUP_RESTORE_LOCK, 'host:1:abc:backup', 60_000, 'backup');
+    await locks.acquire(BACKUP_RESTORE_LOCK, otherHolder('backup', 'host'), 60_000, 'backup');
     await assert.rejects(migration().execute(), (e: DomainError) => e.category === 'conflict' && e.code === 'operation_in_progress');
     assert.equal(runs.rows.length, 0);
-    const { status } = await migration({ isDeadHolder: (h) => h === 'host:1:abc:backup' }).execute();
+    const { status } = await migration({ isDeadHolder: (h) => h.process.host === 'host' && h.role === 'backup' }).execute();
     assert.equal(status, 'completed');
 
     const slow = Object.create(target) as BlobStore;
@@ -325,7 +325,7 @@ describe('API key prefixes', () => {
     const migration = new MigrateSingleToMulti({
       documents: { problem: 'none' }, target: new MemoryBlobStore(10), accounts, pairing: { read: async () => null }, hasher,
       tagger: testTagger(), runs: new InMemoryMigrationRunStore(), locks: new InMemoryLockStore(), clock: { now: () => new Date() },
-      logger: silent, holder: 'me', apiKey: OLD_KEY,
+      logger: silent, holder: otherHolder('single-to-multi', 'me'), apiKey: OLD_KEY,
     });
     const { report } = await migration.execute();
     assert.equal(report.apiKey, 'already-present');

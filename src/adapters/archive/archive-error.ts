@@ -29,11 +29,3 @@ export function withEntry(error: unknown, entry: string | undefined): unknown {
   return new DomainError(error.category, error.code, `Entry ${quoteName(entry)}: ${reason}`, { ...error.details, entry });
 }
 
-export const MiB = 1024 * 1024;
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
-  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
-}

@@ -2,7 +2,8 @@ import { createGunzip, type Gunzip } from 'node:zlib';
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import type { ArchiveLimits, ArchiveProgress } from '../../application/ports/archive-reader.port';
 import { isDomainError } from '../../domain/errors';
-import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
+import { formatBytes } from '../../domain/byte-size';
+import { archiveInvalid, archiveLimit } from './archive-error';
 
 export interface GunzipCounters {
   compressedBytes: number;

@@ -1,5 +1,6 @@
 import type { ByteStream } from '../../application/ports/blob-store.port';
-import { archiveInvalid, archiveLimit, formatBytes } from './archive-error';
+import { formatBytes } from '../../domain/byte-size';
+import { archiveInvalid, archiveLimit } from './archive-error';
 import { invalidUtf8At } from './utf8';
 
 type Phase = 'start' | 'null' | 'open' | 'element' | 'after' | 'comma' | 'end';

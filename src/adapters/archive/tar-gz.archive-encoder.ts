@@ -14,9 +14,6 @@ export interface TarGzEncoderOptions {
 
 /** POSIX tar, gzip-compressed on several threads into one standard gzip member. */
 export class TarGzArchiveEncoder implements ArchiveEncoder {
-  readonly extension = '.tar.gz';
-  readonly contentType = 'application/gzip';
-
   constructor(private readonly options: TarGzEncoderOptions = {}) {}
 
   encode(entries: AsyncIterable<ArchiveSourceEntry>, hooks: EncodeHooks = {}): ByteStream {

@@ -4,7 +4,8 @@ import {
   type ArchiveReadOptions, type ArchiveReadSummary,
 } from '../../application/ports/archive-reader.port';
 import type { ByteStream } from '../../application/ports/blob-store.port';
-import { archiveInvalid, archiveLimit, formatBytes, quoteName, withEntry } from './archive-error';
+import { formatBytes } from '../../domain/byte-size';
+import { archiveInvalid, archiveLimit, quoteName, withEntry } from './archive-error';
 import { ByteCursor } from './byte-cursor';
 import { classifyName } from './entry-name';
 import { gunzipChunks, type GunzipCounters } from './gunzip-stream';

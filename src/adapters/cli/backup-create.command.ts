@@ -8,7 +8,7 @@ import { BACKUP_RESTORE_LOCK } from '../../application/ports/lock-store.port';
 import { checkBackupRequest, type BackupRequest, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import type { RunBackupJob } from '../../application/use-cases/run-backup-job.use-case';
 import type { BackupOptions } from '../../domain/backup-job';
-import { PROCESS_TAG } from '../system/process-liveness';
+import { localHolder, PROCESS_TAG } from '../system/process-liveness';
 import { CliCommand, listFlag, parseArgs } from './command';
 import { progressPrinter } from './progress';
 
@@ -84,7 +84,7 @@ async function runAsJob(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
   progress: ReturnType<typeof progressPrinter>,
 ): Promise<number> {
-  const holder = `${PROCESS_TAG}:cli`;
+  const holder = localHolder('backup');
   if (!(await db.locks.acquire(BACKUP_RESTORE_LOCK, holder, 10 * 60_000, 'backup (cli)'))) {
     io.stderr.write('another backup or restore is running; try again when it has finished\n');
     return 1;

@@ -2,6 +2,7 @@ import type { SingleToMultiPreview, SingleToMultiResult } from '../../applicatio
 import { previewJson, reportJson } from '../http/single-to-multi.router';
 import { CliCommand, parseArgs } from './command';
 import { progressPrinter } from './progress';
+import { formatBytes } from '../../domain/byte-size';
 
 type Out = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -44,12 +45,11 @@ export const migrateSingleUserCommand: CliCommand = {
   },
 };
 
-const size = (bytes: number) => (bytes < 1024 * 1024 ? `${bytes} bytes` : `${(bytes / 1048576).toFixed(1)} MiB`);
 
 function describePreview(p: SingleToMultiPreview): string {
   const lines = [`target admin: ${p.targetUser ? `${p.targetUser.username} (${p.targetUser.id})` : 'none yet'}`];
-  lines.push(`documents: ${p.documentCount} to move (${size(p.totalBytes)})`);
-  for (const d of p.documents) lines.push(`  ${d.action.padEnd(15)} ${d.path} (${size(d.size)})${d.reason ? `: ${d.reason}` : ''}`);
+  lines.push(`documents: ${p.documentCount} to move (${formatBytes(p.totalBytes)})`);
+  for (const d of p.documents) lines.push(`  ${d.action.padEnd(15)} ${d.path} (${formatBytes(d.size)})${d.reason ? `: ${d.reason}` : ''}`);
   lines.push(`pairing file: ${!p.pairing.present ? 'absent' : p.pairing.willApply ? 'present, will be stored for the admin' : 'present, the admin is already paired (kept)'}`);
   lines.push(`API_KEY: ${p.apiKey === 'will-create' ? 'a key will be created for the admin' : p.apiKey === 'already-present' ? 'already migrated' : 'not set'}`);
   for (const w of p.warnings) lines.push(`warning: ${w}`);
@@ -59,7 +59,7 @@ function describePreview(p: SingleToMultiPreview): string {
 
 function describeResult({ status, report, runId }: SingleToMultiResult): string {
   const lines = [`migration ${status} (run ${runId})`];
-  lines.push(`documents moved: ${report.moved.length} (${size(report.bytes)}), skipped: ${report.skipped.length}, failed: ${report.failed.length}`);
+  lines.push(`documents moved: ${report.moved.length} (${formatBytes(report.bytes)}), skipped: ${report.skipped.length}, failed: ${report.failed.length}`);
   for (const f of report.failed) lines.push(`  failed  ${f.path}: ${f.reason}`);
   for (const s of report.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
   lines.push(`pairing: ${report.pairing}`, `API_KEY: ${report.apiKey}`);

@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseCron } from '../../domain/cron';
+import { parseByteSize } from '../../domain/byte-size';
+import { FLAG_WORDS, parseFlag } from '../../domain/flag';
 import type { Env } from '../../plugins/plugin-api';
 
 /** A configured backend kind checked against the plugin that registered it, or the problems found. */
@@ -77,19 +79,16 @@ export function isConfigError(e: unknown): e is ConfigError {
 
 const CONFIG_ERROR_NAMES: ReadonlySet<string> = new Set(['ConfigError', 'PluginRegistrationError']);
 
-const TRUE = ['true', '1', 'yes', 'on'];
-const FALSE = ['false', '0', 'no', 'off', ''];
-
 const flag = (fallback: boolean) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined) return fallback;
-      const t = v.trim().toLowerCase();
-      if (TRUE.includes(t)) return true;
-      if (FALSE.includes(t)) return false;
-      ctx.addIssue({ code: 'custom', message: `expected true/false (or 1/0, yes/no), got ${JSON.stringify(v)}` });
+      if (v.trim() === '') return false; // `NAME=` switches off, as in Aviary
+      const value = parseFlag(v);
+      if (value !== undefined) return value;
+      ctx.addIssue({ code: 'custom', message: `expected ${FLAG_WORDS}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     });
 
@@ -105,19 +104,6 @@ const integer = (fallback: number, min: number, max: number) =>
       }
       return Number(v);
     });
-
-const UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
-  kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
-
-export function parseByteSize(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return null;
-  const unit = UNITS[m[2].toLowerCase()];
-  if (unit === undefined) return null;
-  return Math.floor(Number(m[1]) * unit);
-}
 
 const byteSize = (fallback: number) =>
   z

@@ -6,9 +6,14 @@ import { KnexRecordAccess, type StoreStats } from './knex.record-access';
 
 type Body<T> = (trx: Knex.Transaction) => Promise<T>;
 
-/** Commit markers live among the service's run records (migration 0002). */
-const MARKERS = 'aviary_migration_runs';
-const MARKER_KIND = 'commit-marker';
+/** Restore commit markers (migration 0007). */
+const MARKERS = 'aviary_restore_commits';
+/**
+ * Where versions before 0007 wrote them. 0007 moves those rows, but a replica still running the
+ * older version during an upgrade may write one more: it is honoured and cleared here as well.
+ */
+const LEGACY_MARKERS = 'aviary_migration_runs';
+const LEGACY_MARKER_KIND = 'commit-marker';
 
 /** RecordStore over the knex of a MikroORM instance; snapshot semantics come from the engine. */
 export class MikroOrmRecordStore implements RecordStore {
@@ -34,8 +39,7 @@ export class MikroOrmRecordStore implements RecordStore {
         this.knex.transaction(async (trx) => {
           const result = await body(trx);
           if (marker) {
-            const now = Date.now();
-            await trx(MARKERS).insert({ id: marker, kind: MARKER_KIND, status: 'committed', report: '{}', started_at: now, completed_at: now });
+            await trx(MARKERS).insert({ marker_id: marker, committed_at: Date.now() });
           }
           return result;
         }),
@@ -44,12 +48,18 @@ export class MikroOrmRecordStore implements RecordStore {
   }
 
   async hasCommitMarker(marker: string): Promise<boolean> {
-    const row = await guarded(this.engine, () => this.knex(MARKERS).where({ id: marker, kind: MARKER_KIND }).first('id'));
+    const row = await guarded(this.engine, async () =>
+      (await this.knex(MARKERS).where({ marker_id: marker }).first('marker_id')) ??
+      this.knex(LEGACY_MARKERS).where({ id: marker, kind: LEGACY_MARKER_KIND }).first('id'),
+    );
     return Boolean(row);
   }
 
   async clearCommitMarker(marker: string): Promise<void> {
-    await guarded(this.engine, () => this.knex(MARKERS).where({ id: marker, kind: MARKER_KIND }).delete());
+    await guarded(this.engine, async () => {
+      await this.knex(MARKERS).where({ marker_id: marker }).delete();
+      await this.knex(LEGACY_MARKERS).where({ id: marker, kind: LEGACY_MARKER_KIND }).delete();
+    });
   }
 
   /**

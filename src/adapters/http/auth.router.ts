@@ -2,9 +2,10 @@ import { Router, type CookieOptions, type Request } from 'express';
 import type { Authenticator } from '../../application/auth/authenticator';
 import { LoginError } from '../../application/auth/authenticator';
 import type { Logger } from '../../application/ports/system.port';
-import { AuthenticationError, InvalidInputError, isDomainError } from '../../domain/errors';
+import { AuthenticationError, isDomainError } from '../../domain/errors';
 import { bearerToken, clientIp, Identify, readCookies } from './auth.middleware';
 import { mountPathOf } from './mount-path';
+import { loginBody, parseInput, passwordChangeBody } from './request-schemas';
 
 export interface AuthRouterOptions {
   readonly secureCookies: boolean;
@@ -31,11 +32,11 @@ export function authRouter(auth: Authenticator, identify: Identify, options: Aut
   let warned = false;
 
   router.post('/login', async (req, res) => {
-    const body = req.body as { username?: unknown; password?: unknown } | undefined;
-    if (typeof body?.username !== 'string' || typeof body.password !== 'string') throw new LoginError('invalid_request');
+    const body = loginBody.safeParse(req.body);
+    if (!body.success) throw new LoginError('invalid_request');
     const { token } = await auth.login({
-      username: body.username.trim(),
-      password: body.password,
+      username: body.data.username.trim(),
+      password: body.data.password,
       ipAddress: clientIp(req),
       userAgent: req.header('user-agent') ?? '',
     });
@@ -91,10 +92,7 @@ export function profileRouter(auth: Authenticator, identify: Identify, cookieNam
   router.put('/password', async (req, res) => {
     const user = await identify(req);
     if (!user) throw new AuthenticationError();
-    const body = (req.body ?? {}) as { current_password?: unknown; new_password?: unknown };
-    if (typeof body.current_password !== 'string' || typeof body.new_password !== 'string') {
-      throw new InvalidInputError('invalid_request', 'Send {"current_password": "…", "new_password": "…"}');
-    }
+    const body = parseInput(passwordChangeBody, req.body);
     const token = [...readCookies(req, cookieName), bearerToken(req)].find((t) => t !== undefined && auth.sessionOf(t));
     await auth.changePassword({
       userId: user.id,

@@ -5,15 +5,18 @@ import type { DeleteBackup } from '../../application/use-cases/delete-backup.use
 import type { QueueBackup } from '../../application/use-cases/queue-backup.use-case';
 import { ARCHIVE_MISSING_MESSAGE, type GetBackupJobs } from '../../application/use-cases/get-backup-jobs.use-case';
 import type { BlobStore } from '../../application/ports/blob-store.port';
+import { ARCHIVE_CONTENT_TYPE } from '../../domain/archive/archive-format';
 import type { BackupJob } from '../../domain/backup-job';
 import { InvalidInputError, NotFoundError } from '../../domain/errors';
-import { isUuid } from '../../domain/schema/values';
 import { currentUser } from './auth.middleware';
 import { presentBackupJob } from './backup-job.presenter';
 import type { AdminRouteContribution } from './create-router';
 import { aviaryOperation } from './aviary-error-types';
 import { errorBody } from './error-mapper';
 import { parseRange } from './range';
+import { backupJobQuery, idParams, parseInput } from './request-schemas';
+
+const BACKUP_JOB_CODES = { user_ids: 'invalid_user_ids', tables: 'invalid_tables' } as const;
 
 export interface BackupRouterDeps {
   readonly queue: QueueBackup;
@@ -24,22 +27,11 @@ export interface BackupRouterDeps {
   readonly status: () => Promise<unknown>;
 }
 
-function flag(value: unknown, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  const text = String(value).toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(text)) return true;
-  if (['false', '0', 'no', 'off'].includes(text)) return false;
-  throw new InvalidInputError('invalid_request', `Expected true or false, got ${JSON.stringify(value)}`);
-}
+const JOB_ID = { id: 'invalid_job_id' } as const;
 
-function csv(value: unknown): string[] {
-  if (value === undefined || value === '') return [];
-  return String(value).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
-  if (!isUuid(id)) throw new InvalidInputError('invalid_job_id', 'Invalid job ID');
-  const job = await jobs.get(id.toLowerCase());
+async function findJob(jobs: GetBackupJobs, params: unknown): Promise<BackupJob> {
+  const { id } = parseInput(idParams('Invalid job ID'), params, JOB_ID);
+  const job = await jobs.get(id);
   if (!job) throw new NotFoundError('backup_job_not_found', 'Backup job not found');
   return job;
 }
@@ -48,14 +40,15 @@ async function findJob(jobs: GetBackupJobs, id: string): Promise<BackupJob> {
 export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/backup-job', aviaryOperation('create_backup_job_failed'), async (req: Request, res) => {
+      const query = parseInput(backupJobQuery, req.query, BACKUP_JOB_CODES);
       const job = await deps.queue.execute({
         adminUserId: currentUser(res).id,
         trigger: 'manual',
         request: {
-          includeFiles: flag(req.query.include_files, true),
-          includeConfigs: flag(req.query.include_configs, true),
-          userIds: csv(req.query.user_ids),
-          tables: csv(req.query.tables),
+          includeFiles: query.include_files,
+          includeConfigs: query.include_configs,
+          userIds: query.user_ids,
+          tables: query.tables,
         },
       });
       res.json({ success: true, job_id: job.id, message: 'Backup job created' });
@@ -70,11 +63,11 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.get('/backup-job/:id', aviaryOperation('get_backup_jobs_failed'), async (req, res) => {
-      res.json(presentBackupJob(await findJob(deps.view, String(req.params.id))));
+      res.json(presentBackupJob(await findJob(deps.view, req.params)));
     });
 
     router.get('/backup-job/:id/download', aviaryOperation('backup_download'), async (req, res) => {
-      const job = await findJob(deps.view, String(req.params.id));
+      const job = await findJob(deps.view, req.params);
       if (job.status === 'failed' && job.errorMessage === ARCHIVE_MISSING_MESSAGE) {
         throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       }
@@ -86,7 +79,7 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
       if (!info) throw new NotFoundError('archive_file_missing', ARCHIVE_MISSING_MESSAGE);
       const range = parseRange(req.header('range'), info.size);
       res.setHeader('Accept-Ranges', 'bytes');
-      res.setHeader('Content-Type', 'application/gzip');
+      res.setHeader('Content-Type', ARCHIVE_CONTENT_TYPE);
       res.setHeader('Content-Disposition', `attachment; filename="${job.filename.replace(/["\\]/g, '_')}"`);
       if (range === 'unsatisfiable') {
         res.setHeader('Content-Range', `bytes */${info.size}`);
@@ -106,7 +99,8 @@ export function backupRoutes(deps: BackupRouterDeps): AdminRouteContribution {
     });
 
     router.delete('/backup-job/:id', aviaryOperation('delete_backup_job_failed'), async (req, res) => {
-      await deps.remove.execute({ jobId: String(req.params.id) });
+      const { id } = parseInput(idParams('Invalid job ID'), req.params, JOB_ID);
+      await deps.remove.execute({ jobId: id });
       res.json({ success: true, message: 'Backup deleted' });
     });
   };

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import { DomainError, InvalidInputError, isDomainError } from '../../domain/errors';
+import { formatBytes } from '../../domain/byte-size';
 
 /** Where a part's bytes go: a blob put (restore upload) or a one-pass analysis. */
 export interface PartSink<T> {
@@ -26,18 +27,12 @@ export interface ReceivedPart<T> {
 const ARCHIVE_NAME = /\.(tar\.gz|tgz)$/i;
 const MAX_NAME_CHARS = 255;
 
-export function formatLimit(bytes: number): string {
-  const units: [number, string][] = [[1024 ** 4, 'TiB'], [1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
-  for (const [size, unit] of units) if (bytes >= size) return `${Number((bytes / size).toFixed(2))} ${unit}`;
-  return `${bytes} bytes`;
-}
-
 /** 413 `file_too_large`, naming the limit and the variable that sets it. */
 export function fileTooLarge(maxBytes: number): DomainError {
   return new DomainError(
     'too_large',
     'file_too_large',
-    `The backup file is larger than the upload limit of ${formatLimit(maxBytes)} (${maxBytes} bytes); ` +
+    `The backup file is larger than the upload limit of ${formatBytes(maxBytes)} (${maxBytes} bytes); ` +
       'an operator can raise it with MAX_RESTORE_UPLOAD_BYTES',
     { max_bytes: maxBytes },
   );

@@ -2,22 +2,15 @@ import type { Router } from 'express';
 import type { RestoreRun, RestoreRunReport } from '../../application/ports/restore-run-store.port';
 import type { GetRestoreStatus } from '../../application/use-cases/get-restore-status.use-case';
 import type { StartRestore } from '../../application/use-cases/start-restore.use-case';
-import { InvalidInputError } from '../../domain/errors';
 import { currentUser } from './auth.middleware';
 import { aviaryErrorType, aviaryOperation } from './aviary-error-types';
 import type { AdminRouteContribution } from './create-router';
+import { parseInput, RESTORE_BODY_CODES, restoreBody, restoreQuery } from './request-schemas';
 import { withoutServerPaths } from './server-paths';
 
 export interface RestoreRouterDeps {
   readonly start: StartRestore;
   readonly status: GetRestoreStatus;
-}
-
-function flag(body: Record<string, unknown>, name: string, fallback: boolean): boolean {
-  const value = body[name];
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidInputError('invalid_request', `${name} must be true or false`);
-  return value;
 }
 
 function presentReport(report: RestoreRunReport) {
@@ -54,26 +47,20 @@ function presentRun(run: RestoreRun) {
 export function restoreRoutes(deps: RestoreRouterDeps): AdminRouteContribution {
   return (router: Router) => {
     router.post('/restore', aviaryOperation('restore_import_failed'), async (req, res) => {
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const uploadId = body.upload_id;
-      if (typeof uploadId !== 'string') throw new InvalidInputError('invalid_upload_id', 'upload_id must be an upload id');
-      const userIds = body.user_ids ?? [];
-      if (!Array.isArray(userIds) || userIds.some((u) => typeof u !== 'string')) {
-        throw new InvalidInputError('invalid_user_ids', 'user_ids must be a list of user ids');
-      }
+      const body = parseInput(restoreBody, req.body, RESTORE_BODY_CODES);
       const input = {
-        uploadId,
+        uploadId: body.upload_id,
         adminUserId: currentUser(res).id,
         options: {
-          userIds: userIds as string[],
-          overwriteFiles: flag(body, 'overwrite_files', true),
-          overwriteDatabase: flag(body, 'overwrite_database', true),
-          force: flag(body, 'force', false),
-          safetyBackup: flag(body, 'safety_backup', true),
-          confirmNoAdmin: flag(body, 'confirm_no_admin', false),
+          userIds: body.user_ids,
+          overwriteFiles: body.overwrite_files,
+          overwriteDatabase: body.overwrite_database,
+          force: body.force,
+          safetyBackup: body.safety_backup,
+          confirmNoAdmin: body.confirm_no_admin,
         },
       };
-      if (!(flag(body, 'async', false) || req.query.async === 'true')) {
+      if (!(body.async || parseInput(restoreQuery, req.query).async)) {
         const report = await deps.start.run(input);
         res.json({ success: true, message: 'Restore completed', ...presentReport(report) });
         return;

@@ -1,4 +1,4 @@
-import type { LockStore } from '../../application/ports/lock-store.port';
+import type { LockHolder, LockStore } from '../../application/ports/lock-store.port';
 import type { Clock, Logger } from '../../application/ports/system.port';
 import type { BackgroundService } from './background-service';
 import { FULL_BACKUP, type QueueBackup } from '../../application/use-cases/queue-backup.use-case';
@@ -20,7 +20,7 @@ export class BackupScheduler implements BackgroundService {
     private readonly locks: LockStore,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly holder: string,
+    private readonly holder: LockHolder,
   ) {}
 
   /** When the next scheduled backup will be queued; undefined without a schedule. */

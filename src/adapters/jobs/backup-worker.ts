@@ -1,5 +1,5 @@
 import type { BackupJobStore } from '../../application/ports/backup-job-store.port';
-import { BACKUP_RESTORE_LOCK, LockStore } from '../../application/ports/lock-store.port';
+import { BACKUP_RESTORE_LOCK, type LockHolder, type LockStore } from '../../application/ports/lock-store.port';
 import type { Logger } from '../../application/ports/system.port';
 import type { ApplyRetention } from '../../application/use-cases/apply-retention.use-case';
 import type { RecoverBackupJobs } from '../../application/use-cases/recover-backup-jobs.use-case';
@@ -9,10 +9,12 @@ import type { BackgroundService } from './background-service';
 
 export interface BackupWorkerOptions {
   readonly workerId: string;
+  /** Holds the global lock while a backup runs (a restore in this same process holds it as another holder). */
+  readonly lockHolder: LockHolder;
   readonly pollMs?: number;
   readonly lockTtlMs?: number;
   readonly maintenanceMs?: number;
-  readonly isDeadHolder?: (holder: string) => boolean;
+  readonly isDeadHolder?: (holder: LockHolder) => boolean;
 }
 
 /**
@@ -77,8 +79,7 @@ export class BackupWorker implements BackgroundService {
   /** Runs pending jobs until none is left or the lock is busy. */
   private async drain(): Promise<void> {
     const holder = this.options.workerId;
-    // A restore in this same process takes the lease under another holder name.
-    const lockHolder = `${holder}:backup`;
+    const lockHolder = this.options.lockHolder;
     const ttl = this.options.lockTtlMs ?? 60_000;
     while (!this.stopped) {
       try {

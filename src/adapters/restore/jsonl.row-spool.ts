@@ -27,7 +27,6 @@ class JsonlRowSpool implements RowSpool {
     // Without a listener a failed write would be an uncaught 'error' event and end the process.
     writer.on('error', (error) => (this.failure ??= spoolError(error, this.dir)));
     this.writers.set(table, writer);
-    this.counts.set(table, 0);
   }
 
   async append(table: string, row: Row): Promise<void> {
@@ -71,10 +70,6 @@ class JsonlRowSpool implements RowSpool {
 
   tables(): string[] {
     return [...this.writers.keys()];
-  }
-
-  count(table: string): number {
-    return this.counts.get(table) ?? 0;
   }
 
   async *rows(table: string): AsyncIterable<Row> {

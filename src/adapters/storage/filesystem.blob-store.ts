@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type Dirent, type WriteStream } from 'node:fs';
-import { access, chmod, constants, link, open, readdir, rename, rmdir, rm, stat, unlink } from 'node:fs/promises';
+import { access, chmod, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,12 +10,18 @@ import type {
 } from '../../application/ports/blob-store.port';
 import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
-import { isDeadLocalProcess, PROCESS_TAG } from '../system/process-liveness';
+import type { ProcessRef } from '../../application/ports/lock-store.port';
+import { isDeadLocalProcess, THIS_PROCESS } from '../system/process-liveness';
 import { mkdirPrivate, mkdirPrivateSync, PRIVATE_FILE_MODE } from '../system/private-files';
 
 /** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
 export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
 const MAX_PAGE = 1000;
+const PART = '.part';
+/** Next to each `<id>.part`: the writing process as a record, written before the part and removed after it. */
+const OWNER = '.owner.json';
+/** Temp files of versions that named the writer in the file name instead; removed once surely abandoned. */
+const LEGACY_PART_AGE_MS = 24 * 3600_000;
 
 export interface FilesystemBlobStoreOptions {
   /** Absolute directory; key K lives at `${root}/K` (docs/archive-format.md). */
@@ -45,15 +51,35 @@ export class FilesystemBlobStore implements BlobStore {
   /** Removes temp files of writers that are certainly dead (killed mid-put); returns how many. */
   async sweepAbandonedTemp(): Promise<number> {
     let removed = 0;
-    const names = await readdir(this.tempDir).catch(() => [] as string[]);
+    const names = new Set(await readdir(this.tempDir).catch(() => [] as string[]));
     for (const name of names) {
-      const tag = name.split('_').slice(0, 3).join(':');
-      if (name.endsWith('.part') && isDeadLocalProcess(tag)) {
+      if (name.endsWith(OWNER)) {
+        const id = name.slice(0, -OWNER.length);
+        const owner = await this.readOwner(join(this.tempDir, name));
+        if (!owner || !isDeadLocalProcess(owner)) continue;
+        if (names.has(id + PART)) removed++;
+        await rm(join(this.tempDir, id + PART), { force: true });
         await rm(join(this.tempDir, name), { force: true });
-        removed++;
+      } else if (name.endsWith(PART) && !names.has(name.slice(0, -PART.length) + OWNER)) {
+        const path = join(this.tempDir, name);
+        const info = await stat(path).catch(() => null);
+        if (info && Date.now() - info.mtimeMs > LEGACY_PART_AGE_MS) {
+          await rm(path, { force: true });
+          removed++;
+        }
       }
     }
     return removed;
+  }
+
+  private async readOwner(path: string): Promise<ProcessRef | null> {
+    try {
+      const owner = JSON.parse(await readFile(path, 'utf8')) as Partial<ProcessRef>;
+      if (typeof owner.host !== 'string' || typeof owner.pid !== 'number' || typeof owner.nonce !== 'string') return null;
+      return { host: owner.host, pid: owner.pid, nonce: owner.nonce };
+    } catch {
+      return null; // unreadable, or being written: never judged
+    }
   }
 
   async ping(): Promise<void> {
@@ -71,10 +97,13 @@ export class FilesystemBlobStore implements BlobStore {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
     await mkdirPrivate(this.tempDir).catch((error) => { throw this.translate(error, key, 'write'); });
-    // The writer's tag lets a later start remove what a killed process left behind.
-    const temp = join(this.tempDir, `${PROCESS_TAG.replace(/:/g, '_')}_${randomBytes(8).toString('hex')}.part`);
+    // The owner record lets a later start remove what a killed process left behind.
+    const id = randomBytes(12).toString('hex');
+    const temp = join(this.tempDir, id + PART);
+    const owner = join(this.tempDir, id + OWNER);
     let out: WriteStream | undefined;
     try {
+      await writeFile(owner, JSON.stringify(THIS_PROCESS), { flag: 'wx', mode: PRIVATE_FILE_MODE });
       out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
       await pipeline(body, out, { signal: options.signal });
       if (options.size !== undefined && out.bytesWritten !== options.size) {
@@ -87,8 +116,10 @@ export class FilesystemBlobStore implements BlobStore {
       // A stream destroyed before its open() finished still creates the file: wait for close, then remove.
       if (out && !out.closed) await once(out, 'close').catch(() => undefined);
       await rm(temp, { force: true });
+      await rm(owner, { force: true });
       throw this.translate(error, key, 'write');
     }
+    await rm(owner, { force: true });
     return toInfo(key, await stat(target));
   }
 

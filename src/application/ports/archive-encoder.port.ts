@@ -32,8 +32,6 @@ export interface StagedBody {
 
 /** Turns entries into the bytes of a backup archive (gzip-compressed tar), pulled lazily. */
 export interface ArchiveEncoder {
-  readonly extension: string;
-  readonly contentType: string;
   encode(entries: AsyncIterable<ArchiveSourceEntry>, hooks?: EncodeHooks): ByteStream;
   /**
    * Stages a body produced on the fly (a table file) to learn its size: a tar header carries the

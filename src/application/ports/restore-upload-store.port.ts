@@ -1,3 +1,4 @@
+import { ARCHIVE_EXTENSION } from '../../domain/archive/archive-format';
 import { assertValidKey } from '../../domain/storage-key';
 import type { BackupAnalysis } from '../../domain/archive/backup-analysis';
 
@@ -15,7 +16,7 @@ export const RESTORE_UPLOADS_PREFIX = 'tmp/uploads/';
 const KEY_PATTERN = /^tmp\/uploads\/([0-9a-f-]{36})\.tar\.gz$/;
 
 export function restoreUploadKey(id: string): string {
-  return assertValidKey(`${RESTORE_UPLOADS_PREFIX}${id}.tar.gz`);
+  return assertValidKey(`${RESTORE_UPLOADS_PREFIX}${id}${ARCHIVE_EXTENSION}`);
 }
 
 /** The upload id a key under RESTORE_UPLOADS_PREFIX belongs to, or null for a key we never write. */

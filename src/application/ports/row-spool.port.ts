@@ -10,7 +10,6 @@ export interface RowSpool {
   /** Tables that received at least the call to `open` (an empty table file still counts). */
   tables(): string[];
   open(table: string): void;
-  count(table: string): number;
   rows(table: string): AsyncIterable<Row>;
   /** Deletes everything spooled. */
   dispose(): Promise<void>;

@@ -1,11 +1,11 @@
 import { UnavailableError } from '../../domain/errors';
-import type { LockStore } from '../ports/lock-store.port';
+import type { LockHolder, LockStore } from '../ports/lock-store.port';
 
 export interface LeaseOptions {
   /** Lease length; renewed every third of it. */
   readonly ttlMs: number;
   /** True for a holder whose process is certainly gone (its lease is taken over at once). */
-  readonly isDeadHolder?: (holder: string) => boolean;
+  readonly isDeadHolder?: (holder: LockHolder) => boolean;
   /** Work already cancellable by its caller: aborting it also aborts `signal`. */
   readonly parent?: AbortSignal;
 }
@@ -25,7 +25,7 @@ export class LeaseKeeper {
   constructor(
     private readonly locks: LockStore,
     private readonly name: string,
-    readonly holder: string,
+    readonly holder: LockHolder,
     private readonly options: LeaseOptions,
   ) {
     options.parent?.addEventListener('abort', () => this.controller.abort(options.parent!.reason), { once: true });
@@ -78,7 +78,7 @@ export class LeaseKeeper {
   private async take(purpose: string): Promise<boolean> {
     if (await this.locks.acquire(this.name, this.holder, this.options.ttlMs, purpose)) return true;
     const current = await this.locks.current(this.name);
-    if (!current || !this.options.isDeadHolder?.(current.holder)) return false;
+    if (!current?.holder || !this.options.isDeadHolder?.(current.holder)) return false;
     await this.locks.release(this.name, current.holder);
     return this.locks.acquire(this.name, this.holder, this.options.ttlMs, purpose);
   }

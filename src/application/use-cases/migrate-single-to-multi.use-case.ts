@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../../domain/err
 import type { AccountStore, UserAccount } from '../ports/account-store.port';
 import type { FaultPoints } from '../ports/fault-points.port';
 import type { BlobInfo, BlobStore } from '../ports/blob-store.port';
-import { BACKUP_RESTORE_LOCK, type LockStore } from '../ports/lock-store.port';
+import { BACKUP_RESTORE_LOCK, type LockHolder, type LockStore } from '../ports/lock-store.port';
 import type { MigrationRunStore } from '../ports/migration-run-store.port';
 import type { PairingFileSource } from '../ports/pairing-file-source.port';
 import type { Clock, Logger, PasswordHasher } from '../ports/system.port';
@@ -38,13 +38,13 @@ export interface MigrateSingleToMultiDeps {
   readonly locks: LockStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Names this process as the lease holder. */
-  readonly holder: string;
+  /** This process as the lease holder. */
+  readonly holder: LockHolder;
   /** The single-user API_KEY, when set. */
   readonly apiKey?: string;
   readonly lockTtlMs?: number;
   /** True for a lease holder whose process is certainly gone (e.g. killed on this host). */
-  readonly isDeadHolder?: (holder: string) => boolean;
+  readonly isDeadHolder?: (holder: LockHolder) => boolean;
   readonly faults?: FaultPoints;
 }
 

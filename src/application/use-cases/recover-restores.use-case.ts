@@ -1,10 +1,10 @@
 import type { BlobStore } from '../ports/blob-store.port';
 import type { DatabaseBackend } from '../ports/database.port';
-import { BACKUP_RESTORE_LOCK } from '../ports/lock-store.port';
+import { BACKUP_RESTORE_LOCK, type LockHolder } from '../ports/lock-store.port';
 import type { RowSpoolFactory } from '../ports/row-spool.port';
 import type { Logger } from '../ports/system.port';
-import { listAll } from './blob-listing';
 import { LeaseKeeper } from './lease-keeper';
+import { unsettledRunIds } from './restore/file-swap';
 import { settleRestore } from './restore/settle-restore';
 
 const LOCK_TTL_MS = 120_000;
@@ -28,17 +28,16 @@ export class RecoverRestores {
     private readonly blobs: BlobStore,
     private readonly spools: RowSpoolFactory,
     private readonly logger: Logger,
-    private readonly isDeadHolder: (holder: string) => boolean,
-    /** Names this process as the lock holder while it recovers. */
-    private readonly holder = 'recover-restores',
+    private readonly isDeadHolder: (holder: LockHolder) => boolean,
+    /** This process as the lock holder while it recovers. */
+    private readonly holder: LockHolder,
   ) {}
 
   async execute(): Promise<RecoveryResult> {
     const lease = new LeaseKeeper(this.db.locks, BACKUP_RESTORE_LOCK, this.holder, { ttlMs: LOCK_TTL_MS, isDeadHolder: this.isDeadHolder });
     if (!(await lease.acquire('restore recovery'))) return { undone: [], cleaned: [], busy: true };
     try {
-      const runIds = new Set<string>();
-      for await (const blob of listAll(this.blobs, 'tmp/restore/')) runIds.add(blob.key.split('/')[2]);
+      const runIds = await unsettledRunIds(this.blobs);
       const undone: string[] = [];
       const cleaned: string[] = [];
       for (const runId of runIds) {

@@ -7,7 +7,7 @@ import type { ArchiveEntry, ArchiveReader } from '../ports/archive-reader.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
 import type { DatabaseBackend } from '../ports/database.port';
 import type { FaultPointName, FaultPoints } from '../ports/fault-points.port';
-import { BACKUP_RESTORE_LOCK } from '../ports/lock-store.port';
+import { BACKUP_RESTORE_LOCK, type LockHolder, type ProcessRef } from '../ports/lock-store.port';
 import type { RowSpool, RowSpoolFactory } from '../ports/row-spool.port';
 import type { Clock, IdGenerator, Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
@@ -63,17 +63,21 @@ export interface RestoreDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly logger: Logger;
-  /** This process's tag; lock holders and job workers are derived from it. */
+  /** This process's tag: the worker of the safety backup job. */
   readonly processTag: string;
+  /** This process: the restore holds the lock as `{ process, role: 'restore', runId }`. */
+  readonly process: ProcessRef;
   /** Named steps where a test can stop the work; absent in production (a no-op). */
   readonly faults?: FaultPoints;
   /** Lease length of the global lock (default two minutes); renewed every third of it. */
   readonly lockTtlMs?: number;
   /** True for a lock holder whose process is certainly gone: its lock is taken over at once. */
-  readonly isDeadHolder?: (holder: string) => boolean;
+  readonly isDeadHolder?: (holder: LockHolder) => boolean;
 }
 
 const LOCK_TTL_MS = 120_000;
+/** What the holder of the global lock is doing, by its role, for the 409 message. */
+const WORK_NAMES: Readonly<Record<string, string>> = { backup: 'backup', restore: 'restore', 'single-to-multi': 'single-user migration' };
 /** Pauses between attempts to settle a failed restore in the request, then in the background (capped). */
 const SETTLE_NOW_DELAYS_MS = [0, 200, 1_000];
 const SETTLE_LATER_MAX_MS = 30_000;
@@ -93,13 +97,13 @@ export class RestoreBackup {
   async execute(input: RestoreInput): Promise<RestoreReport> {
     checkRestoreRequest(input);
     const restoreId = this.d.ids.uuid();
-    const holder = `${this.d.processTag}:restore:${restoreId}`;
+    const holder: LockHolder = { process: this.d.process, role: 'restore', runId: restoreId };
     const progress = (phase: RestorePhase, percent: number) => input.onProgress?.(phase, percent);
     progress('locking', 0);
     const lease = new LeaseKeeper(this.d.db.locks, BACKUP_RESTORE_LOCK, holder, { ttlMs: this.d.lockTtlMs ?? LOCK_TTL_MS, isDeadHolder: this.d.isDeadHolder, parent: input.signal });
     if (!(await lease.acquire(`restore ${restoreId}`))) {
       const current = await this.d.db.locks.current(BACKUP_RESTORE_LOCK);
-      throw new ConflictError('operation_in_progress', `Another ${current?.purpose.split(' ')[0] ?? 'backup or restore'} is running; try again when it has finished`);
+      throw new ConflictError('operation_in_progress', `Another ${WORK_NAMES[current?.holder?.role ?? ''] ?? 'backup or restore'} is running; try again when it has finished`);
     }
     const owner = { lease, handedOver: false, planSaved: false };
     try {

@@ -1,4 +1,4 @@
-import { backupFilename } from '../../domain/archive/archive-format';
+import { ARCHIVE_EXTENSION, backupFilename } from '../../domain/archive/archive-format';
 import { BackupJob, progressPercent } from '../../domain/backup-job';
 import { DomainError, isDomainError } from '../../domain/errors';
 import { StorageKeys } from '../../domain/storage-key';
@@ -16,7 +16,7 @@ export interface RetentionPolicy {
 }
 
 /** Where a job's archive is written until it is complete; never under backups/. */
-export const partialBackupKey = (jobId: string) => `tmp/backups/${jobId}.tar.gz`;
+export const partialBackupKey = (jobId: string) => `tmp/backups/${jobId}${ARCHIVE_EXTENSION}`;
 
 const HEARTBEAT_MS = 5_000;
 const PROGRESS_EVERY_MS = 1_000;

@@ -74,13 +74,17 @@ export function buildMetadata(input: MetadataInput): ArchiveMetadata {
   };
 }
 
+/** The one archive format: gzip-compressed POSIX tar (docs/archive-format.md). */
+export const ARCHIVE_EXTENSION = '.tar.gz';
+export const ARCHIVE_CONTENT_TYPE = 'application/gzip';
+
 /** `aviary_backup_YYYYMMDD_HHMMSS.tar.gz` in UTC, with `_N` when that name is taken. */
 export function backupFilename(at: Date, attempt = 0): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp =
     `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}_` +
     `${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
-  return `aviary_backup_${stamp}${attempt > 0 ? `_${attempt + 1}` : ''}.tar.gz`;
+  return `aviary_backup_${stamp}${attempt > 0 ? `_${attempt + 1}` : ''}${ARCHIVE_EXTENSION}`;
 }
 
 export { checksumLine } from './checksum-line';

@@ -7,7 +7,7 @@ const RFC3339 =
 const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{0,8}[1-9])?Z$/;
 
 /** Go's zero time, which Aviary writes for an unset non-pointer time. */
-export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /**
  * What Aviary (Go) reads for NULL in a non-pointer field it declares without `not null`: the zero

@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { MinioBlobStore } from '../../adapters/storage/minio.blob-store';
+import { FLAG_WORDS, parseFlag } from '../../domain/flag';
 import { type AviaryPlugin, type Env, PLUGIN_API_VERSION } from '../plugin-api';
 
-/** Aviary's switches: true/1/yes and false/0/no, any case. Booleans pass through (embedding apps). */
+/** A switch (see parseFlag; blank is off). Booleans pass through (embedding apps). */
 const flag = z.preprocess((value) => {
   if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(v)) return true;
-  if (['false', '0', 'no', ''].includes(v)) return false;
-  return value;
-}, z.boolean({ invalid_type_error: 'must be true/1/yes or false/0/no' }));
+  return value.trim() === '' ? false : (parseFlag(value) ?? value);
+}, z.boolean({ invalid_type_error: `must be ${FLAG_WORDS}` }));
 
 /** Whole numbers from env strings or numbers. */
 const integer = z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),

@@ -5,6 +5,7 @@ import { RestoreUploadProgressMigration } from './0003-restore-upload-progress.m
 import { BackupVerifiedMigration } from './0004-backup-verified.migration';
 import { AuthAttemptsAndRevocationsMigration } from './0005-auth-attempts-and-revocations.migration';
 import { RestoreRunsMigration } from './0006-restore-runs.migration';
+import { StructuredLocksAndRestoreCommitsMigration } from './0007-structured-locks-and-restore-commits.migration';
 
 /** Bookkeeping table of applied migrations (kept apart from Aviary's own tables). */
 export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: '0004-backup-verified', class: BackupVerifiedMigration },
   { name: '0005-auth-attempts-and-revocations', class: AuthAttemptsAndRevocationsMigration },
   { name: '0006-restore-runs', class: RestoreRunsMigration },
+  { name: '0007-structured-locks-and-restore-commits', class: StructuredLocksAndRestoreCommitsMigration },
 ];

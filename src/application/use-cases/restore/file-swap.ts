@@ -1,4 +1,5 @@
 import type { BlobStore } from '../../ports/blob-store.port';
+import { listAll } from '../blob-listing';
 
 /**
  * How a restore's documents replace the current ones, written to storage before anything moves so
@@ -14,7 +15,16 @@ export interface SwapPlan {
   readonly place: readonly { readonly target: string; readonly existedBefore: boolean }[];
 }
 
-export const restoreRoot = (runId: string) => `tmp/restore/${runId}/`;
+/** Every restore run's scratch space lies below this prefix, one folder per run id. */
+const RESTORE_SCRATCH = 'tmp/restore/';
+export const restoreRoot = (runId: string) => `${RESTORE_SCRATCH}${runId}/`;
+
+/** The ids of runs that left scratch space behind (finished runs remove theirs). */
+export async function unsettledRunIds(blobs: BlobStore): Promise<Set<string>> {
+  const runIds = new Set<string>();
+  for await (const blob of listAll(blobs, RESTORE_SCRATCH)) runIds.add(blob.key.slice(RESTORE_SCRATCH.length).split('/', 1)[0]);
+  return runIds;
+}
 export const stagedKey = (runId: string, target: string) => `${restoreRoot(runId)}staged/${target}`;
 export const previousKey = (runId: string, target: string) => `${restoreRoot(runId)}previous/${target}`;
 export const planKey = (runId: string) => `${restoreRoot(runId)}plan.json`;
