@@ -16,6 +16,13 @@ import { mkdirPrivate, mkdirPrivateSync, PRIVATE_FILE_MODE } from '../system/pri
 /** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
 export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
 const MAX_PAGE = 1000;
+/**
+ * Bytes a put may have handed to the disk but not yet written: the producer (an archive being
+ * read, gunzipped and hashed) goes on while the thread pool writes, instead of waiting for each write.
+ */
+const WRITE_AHEAD = 4 * 1024 * 1024;
+/** Reads of 1 MiB: fewer thread-pool round trips than the default 64 KiB, for archives read whole. */
+const READ_CHUNK = 1024 * 1024;
 
 export interface FilesystemBlobStoreOptions {
   /** Absolute directory; key K lives at `${root}/K` (docs/archive-format.md). */
@@ -75,7 +82,7 @@ export class FilesystemBlobStore implements BlobStore {
     const temp = join(this.tempDir, `${PROCESS_TAG.replace(/:/g, '_')}_${randomBytes(8).toString('hex')}.part`);
     let out: WriteStream | undefined;
     try {
-      out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
+      out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE, highWaterMark: WRITE_AHEAD });
       await pipeline(body, out, { signal: options.signal });
       if (options.size !== undefined && out.bytesWritten !== options.size) {
         throw new DomainError('integrity', 'blob_size_mismatch',
@@ -99,7 +106,7 @@ export class FilesystemBlobStore implements BlobStore {
       const info = await handle.stat();
       if (!info.isFile()) throw notFound(key);
       const { start, end } = checkRange(options, info.size);
-      const stream = handle.createReadStream({ start, end, autoClose: true });
+      const stream = handle.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK });
       return options.signal ? addAbortSignal(options.signal, stream) : stream;
     } catch (error) {
       await handle.close();
