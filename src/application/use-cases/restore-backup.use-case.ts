@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, isDomainError } from '../../domain/errors';
+import { ConflictError, DomainError, InvalidInputError, isDomainError } from '../../domain/errors';
 import type { ArchiveReader } from '../ports/archive-reader.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
 import type { DatabaseBackend } from '../ports/database.port';
@@ -291,8 +291,8 @@ export class RestoreBackup {
 
 /**
  * The refusals a restore answers before anything current is touched, decided by the pass: an
- * invalid archive (checksums included), a newer release's data without force, no admin left
- * without confirmation.
+ * invalid archive (checksums included), a newer release's data without force, requested users the
+ * archive lacks, no admin left without confirmation.
  */
 function refuseUnlessRestorable(input: RestoreInput, analysis: BackupAnalysis, staged: StagedArchive): void {
   if (!analysis.valid) {
@@ -302,6 +302,7 @@ function refuseUnlessRestorable(input: RestoreInput, analysis: BackupAnalysis, s
     throw new DomainError('integrity', 'backup_version_newer',
       `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
   }
+  if (staged.missingUsers.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${staged.missingUsers.join(', ')}`);
   if (staged.scope.leavesNoAdmin && !input.confirmNoAdmin) throw noAdminLeft();
 }
 

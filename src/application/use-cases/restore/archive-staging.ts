@@ -1,4 +1,3 @@
-import { InvalidInputError } from '../../../domain/errors';
 import type { Row, TableDef } from '../../../domain/schema/column';
 import { coerceValue, columnDefault, isUuid } from '../../../domain/schema/values';
 import { StorageKeys } from '../../../domain/storage-key';
@@ -32,6 +31,8 @@ export interface StagedArchive {
   readonly scope: RestoreScope;
   /** Whether metadata.json says the backup was made without pairing configurations. */
   readonly withoutConfigs: boolean;
+  /** Requested users (`user_ids`) the archive does not hold. */
+  readonly missingUsers: readonly string[];
   /** Documents skipped, one line each. */
   readonly warnings: readonly string[];
 }
@@ -92,17 +93,10 @@ export class ArchiveStaging implements PassCompanion {
     }
   }
 
-  /**
-   * After the last entry: every staged put finished, the requested users present, and the scope
-   * decided with the whole archive known. Rejects with `invalid_user_ids` for users the archive lacks.
-   */
+  /** After the last entry: every staged put finished, and the scope decided with the whole archive known. */
   async settle(): Promise<StagedArchive> {
     await this.puts.drain();
     const { selected } = this.request;
-    if (selected) {
-      const missing = [...selected].filter((id) => !this.archiveUsers.ids.has(id));
-      if (missing.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${missing.join(', ')}`);
-    }
     const hasFiles = archiveCarriesFiles(this.facts.includeFiles, this.facts.totalDocuments, this.documentsSeen);
     const scope = new RestoreScope(this.request, { users: this.archiveUsers, hasFiles }, this.current);
     return {
@@ -111,6 +105,7 @@ export class ArchiveStaging implements PassCompanion {
       pairings: this.pairings,
       scope,
       withoutConfigs: this.facts.includeConfigs === false,
+      missingUsers: selected ? [...selected].filter((id) => !this.archiveUsers.ids.has(id)) : [],
       warnings: this.warnings,
     };
   }
