@@ -212,6 +212,16 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
         assert.deepEqual(await keysUnder('backups/'), backupsBefore, 'no safety backup for an archive that failed its checks');
       });
 
+      it('(a3) user_ids the archive does not hold: 400 invalid_user_ids once the pass has seen users.json, nothing changed, nothing staged left', async () => {
+        const stranger = randomUUID();
+        await assert.rejects(
+          restore().execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [seeded.users[0].id, stranger], adminUserId: null }),
+          (e: { code?: string; category?: string; message?: string }) => e.code === 'invalid_user_ids' && e.category === 'invalid' && e.message!.includes(stranger),
+        );
+        assert.deepEqual(await state(), before);
+        assert.deepEqual(await leftovers(blobs, dataDir), []);
+      });
+
       it('(b) a database error mid-way: another current user holds the restored username', async () => {
         const [chosen] = seeded.users;
         await db.records.writeTransaction(async (w) => {
