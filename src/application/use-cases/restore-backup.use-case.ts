@@ -172,6 +172,8 @@ export class RestoreBackup {
         alongside: staging,
         onProgress: (p) => p.percent !== undefined && progress('reading', 2 + Math.floor(p.percent * 0.7)),
       });
+      // Staged puts of an archive that failed its checks may have failed with it: the analysis says why.
+      if (!analysis.valid) throw archiveInvalid(analysis);
       return { analysis, staged: await staging.settle() };
     } finally {
       await staging.quiesce(); // nothing may still be writing when a failure removes the scratch space
@@ -290,20 +292,21 @@ export class RestoreBackup {
 }
 
 /**
- * The refusals a restore answers before anything current is touched, decided by the pass: an
- * invalid archive (checksums included), a newer release's data without force, requested users the
- * archive lacks, no admin left without confirmation.
+ * The refusals a restore answers before anything current is touched, decided by the pass of an
+ * archive that passed its checks: a newer release's data without force, requested users the archive
+ * lacks, no admin left without confirmation.
  */
 function refuseUnlessRestorable(input: RestoreInput, analysis: BackupAnalysis, staged: StagedArchive): void {
-  if (!analysis.valid) {
-    throw new DomainError('integrity', 'archive_invalid', `The archive is not valid: ${analysis.errors.slice(0, 3).join('; ')}`, { errors: analysis.errors });
-  }
   if (analysis.version.requires_force && !input.force) {
     throw new DomainError('integrity', 'backup_version_newer',
       `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
   }
   if (staged.missingUsers.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${staged.missingUsers.join(', ')}`);
   if (staged.scope.leavesNoAdmin && !input.confirmNoAdmin) throw noAdminLeft();
+}
+
+function archiveInvalid(analysis: BackupAnalysis): DomainError {
+  return new DomainError('integrity', 'archive_invalid', `The archive is not valid: ${analysis.errors.slice(0, 3).join('; ')}`, { errors: analysis.errors });
 }
 
 function noAdminLeft(): DomainError {

@@ -54,14 +54,28 @@ export class ArchiveInspection {
         return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));
       case 'document':
         this.files.addDocument(entry.userId ?? '', entry.size);
-        return this.companion && asCompanion(() => this.companion!.file(entry));
+        return this.fileAlongside(entry);
       case 'legacy-config':
         this.files.addLegacyConfig(entry.userId ?? '', entry.size);
-        return this.companion && asCompanion(() => this.companion!.file(entry));
+        return this.fileAlongside(entry);
       case 'ignored':
         return this.unknownTable(entry);
     }
   };
+
+  /**
+   * A file entry to the companion. When the archive's own bytes fail under it (truncated, corrupt),
+   * that is the archive's fault, rethrown as it is; anything else the companion throws is its own.
+   */
+  private async fileAlongside(entry: ArchiveEntry): Promise<void> {
+    if (!this.companion) return;
+    const stream = new StreamFailure();
+    try {
+      await this.companion.file({ ...entry, body: stream.watch(entry.body) });
+    } catch (error) {
+      throw stream.happened ? stream.error : new CompanionFailure(error);
+    }
+  }
 
   /** The rows as validation parses them, each handed to the companion first. */
   private async *withCompanion(def: TableDef, rows: AsyncIterable<Record<string, unknown>>): AsyncIterable<Record<string, unknown>> {
