@@ -103,7 +103,7 @@ async function main() {
     let report;
     try {
       report = await restore.execute({
-        open: async () => createReadStream(archive),
+        open: async () => createReadStream(archive, { highWaterMark: 1024 * 1024 }), // as the CLI reads it
         sizeBytes,
         overwriteDatabase: true,
         overwriteFiles: true,

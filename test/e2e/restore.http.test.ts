@@ -6,10 +6,12 @@ import type { DatabaseBackend } from '../../src/application/ports/database.port'
 import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
+import { ourArchive } from '../support/archive-builder';
 import { startTestService, TestService } from '../support/service';
 import { otherHolder } from '../fakes/in-memory.lock-store';
 
 const OTHER_RESTORE = { ...otherHolder('restore', 'other-replica'), runId: 'abc' };
+import { untar } from '../support/tar';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'archives');
 
@@ -171,5 +173,67 @@ describe('POST /api/admin/restore', () => {
     const restored = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body(harmless));
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.ok((restored.body.warnings as string[]).some((w) => /restores without loss/.test(w)), JSON.stringify(restored.body.warnings));
+  });
+});
+
+describe('POST /api/admin/restore of an upload changed in storage after its analysis', () => {
+  let t: TestService;
+  let cookie: string;
+  const fixture = readFileSync(join(fixtures, 'historical/go-metadata-first.tar.gz'));
+  const withChecksums = readFileSync(join(fixtures, 'historical/ours-with-checksums.tar.gz'));
+  const body = (id: string) => ({ upload_id: id, overwrite_database: true, overwrite_files: true, user_ids: [] });
+
+  before(async () => {
+    t = await startTestService({ AUTH_USERNAME: 'root', AUTH_PASSWORD: 'root-password-1' });
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'root', password: 'root-password-1' });
+    cookie = login.headers['set-cookie'][0].split(';')[0];
+  });
+  after(() => t.stop());
+
+  /** Uploads and analyses `original`, then puts `replacement` where the upload is stored. */
+  async function analysedThenReplaced(original: Buffer, replacement: Buffer): Promise<string> {
+    const res = await request(t.app).post('/api/admin/restore/upload').set('Cookie', cookie).attach('backup_file', original, 'backup.tar.gz');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const id: string = res.body.upload_id;
+    const analysed = await request(t.app).post(`/api/admin/restore/uploads/${id}/analyze`).set('Cookie', cookie);
+    assert.equal(analysed.body.valid, true, JSON.stringify(analysed.body));
+    assert.equal(analysed.body.metadata.restore_plan.leaves_no_admin, false);
+    const db = t.service.container!.get<DatabaseBackend>(TOKENS.Database);
+    const blobs = t.service.container!.get<BlobStore>(TOKENS.BlobStore);
+    const key = (await db.uploads.get(id))!.storageKey;
+    await blobs.delete(key);
+    await blobs.put(key, (async function* () { yield replacement; })(), { size: replacement.length });
+    return id;
+  }
+
+  const rootStillAdmin = async () => {
+    const login = await request(t.app).post('/api/auth/login').send({ username: 'root', password: 'root-password-1' });
+    assert.equal(login.status, 200, 'the current admin is untouched');
+  };
+
+  it('now leaving no admin: a 409 refusal (restore_leaves_no_admin), not a 500, and nothing changed', async () => {
+    const entries = [...untar(fixture)].filter(([name]) => name !== 'checksums.sha256').map(([name, b]) => ({
+      name,
+      body: name === 'database/users.json' ? JSON.stringify(JSON.parse(b.toString()).map((u: object) => ({ ...u, is_admin: false }))) : b,
+    }));
+    const id = await analysedThenReplaced(fixture, await ourArchive(entries, { checksums: true }));
+    const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body(id));
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'restore_leaves_no_admin');
+    assert.match(res.body.error, /no active admin/);
+    await rootStillAdmin();
+  });
+
+  it('with a document no longer matching checksums.sha256: refused 422 by the restore\'s own pass, nothing changed', async () => {
+    const entries = [...untar(withChecksums)].map(([name, b]) => ({ name, body: b }));
+    assert.equal(entries[entries.length - 1].name, 'checksums.sha256');
+    const doc = entries.find((e) => e.name.startsWith('filesystem/documents/') && e.body.length > 0)!;
+    doc.body = Buffer.concat([doc.body.subarray(1), Buffer.from([doc.body[0] ^ 0xff])]);
+    const id = await analysedThenReplaced(withChecksums, await ourArchive(entries));
+    const res = await request(t.app).post('/api/admin/restore').set('Cookie', cookie).send(body(id));
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'archive_invalid');
+    assert.match(res.body.error, /sha256 mismatch/);
+    await rootStillAdmin();
   });
 });

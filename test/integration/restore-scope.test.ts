@@ -14,6 +14,7 @@ import { ourArchive, type SimpleEntry } from '../support/archive-builder';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
 import { silentLogger } from '../support/service';
 import { captureState } from '../support/state';
+import { leftovers } from '../support/leftovers';
 import { untar } from '../support/tar';
 
 async function* once(data: Buffer) {
@@ -121,6 +122,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       await assert.rejects(restore().execute({ ...fromBuffer(archive), ...defaults }), (e: { code?: string; category?: string }) =>
         e.code === 'restore_leaves_no_admin' && e.category === 'conflict');
       assert.deepEqual(await state(), before, 'nothing changed');
+      assert.deepEqual(await leftovers(blobs, dataDir), [], 'documents staged during the pass are removed');
       await restore().execute({ ...fromBuffer(archive), ...defaults, confirmNoAdmin: true });
       const admins = (await state()).tables.users.filter((u) => u.is_admin === true);
       assert.deepEqual(admins, []);

@@ -13,6 +13,10 @@ import { seedData, seedPassword } from '../../scripts/seed-data';
 import { backendEnv, BackendSetup, DatabaseKind, StorageKind } from '../support/backends';
 import { silentLogger } from '../support/service';
 import { captureState } from '../support/state';
+import { ourArchive } from '../support/archive-builder';
+import { leftovers } from '../support/leftovers';
+import { untar } from '../support/tar';
+import { listAll } from '../../src/application/use-cases/blob-listing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +45,11 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
     const restore = () => service.container.get(RestoreBackup);
     const fromBuffer = (data: Buffer) => ({ open: async () => once(data), sizeBytes: data.length });
     const state = () => captureState(db.records, blobs);
+    const keysUnder = async (prefix: string) => {
+      const keys: string[] = [];
+      for await (const blob of listAll(blobs, prefix)) keys.push(blob.key);
+      return keys.sort();
+    };
 
     before(async function () {
       setup = await backendEnv(this, dbKind, storageKind);
@@ -75,6 +84,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       await db.records.writeTransaction((w) => w.delete('api_keys'));
 
       // Another connection watches the users table for the whole restore: it must never be empty.
+      let opened = 0;
       let polling = true;
       const seen: number[] = [];
       const poller = (async () => {
@@ -84,13 +94,14 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
         }
       })();
       const report = await restore()
-        .execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null })
+        .execute({ ...fromBuffer(archive), open: async () => (opened++, once(archive)), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null })
         .finally(() => (polling = false));
       await poller;
       assert.ok(seen.length > 20, `polled ${seen.length} times`);
       assert.equal(Math.min(...seen), Math.min(original.tables.users.length, seen[0]), 'the users table was never empty');
       assert.ok(Math.min(...seen) > 0);
       assert.ok(report.safetyBackupJobId, 'a safety backup was taken');
+      assert.equal(opened, 1, 'the archive was read once: checks, checksums and staging in one pass');
       const after = await state();
       assert.deepEqual(after.tables, original.tables);
       assert.deepEqual(after.files, original.files);
@@ -181,6 +192,35 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
           (e: { code?: string }) => e.code === 'archive_invalid',
         );
         assert.deepEqual(await state(), before);
+      });
+
+      it('(a2) a document changed after the archive was analysed: one read, refused by its checksum, nothing staged left, no safety backup', async () => {
+        // The same archive with one document's bytes altered and checksums.sha256 kept as it was.
+        const entries = [...untar(archive)].map(([name, body]) => ({ name, body }));
+        const doc = entries.find((e) => e.name.startsWith('filesystem/documents/') && e.body.length > 100)!;
+        doc.body = Buffer.from(doc.body);
+        doc.body[50] ^= 0xff;
+        const altered = await ourArchive(entries);
+        const backupsBefore = await keysUnder('backups/');
+        let opened = 0;
+        await assert.rejects(
+          restore().execute({ open: async () => (opened++, once(altered)), sizeBytes: altered.length, overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null }),
+          (e: { code?: string; message?: string }) => e.code === 'archive_invalid' && /sha256 mismatch/.test(e.message ?? '') && e.message!.includes(doc.name),
+        );
+        assert.equal(opened, 1, 'the archive is read once');
+        assert.deepEqual(await state(), before);
+        assert.deepEqual(await leftovers(blobs, dataDir), []);
+        assert.deepEqual(await keysUnder('backups/'), backupsBefore, 'no safety backup for an archive that failed its checks');
+      });
+
+      it('(a3) user_ids the archive does not hold: 400 invalid_user_ids once the pass has seen users.json, nothing changed, nothing staged left', async () => {
+        const stranger = randomUUID();
+        await assert.rejects(
+          restore().execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [seeded.users[0].id, stranger], adminUserId: null }),
+          (e: { code?: string; category?: string; message?: string }) => e.code === 'invalid_user_ids' && e.category === 'invalid' && e.message!.includes(stranger),
+        );
+        assert.deepEqual(await state(), before);
+        assert.deepEqual(await leftovers(blobs, dataDir), []);
       });
 
       it('(b) a database error mid-way: another current user holds the restored username', async () => {

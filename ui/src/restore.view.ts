@@ -56,9 +56,8 @@ const COMPARISON: Record<string, string> = {
 
 const PHASES: Record<string, string> = {
   locking: 'Waiting for other backups and restores',
-  validating: 'Checking the archive',
+  reading: 'Reading and checking the archive',
   'safety-backup': 'Making the safety backup',
-  reading: 'Reading the archive',
   database: 'Replacing database rows',
   files: 'Replacing documents',
   finishing: 'Finishing',

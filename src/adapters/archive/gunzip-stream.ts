@@ -16,9 +16,12 @@ export interface GunzipOptions {
   readonly onProgress?: (progress: ArchiveProgress) => void;
 }
 
-// Input is fed in pieces this size so one piece of a bomb inflates to at most ~64 MiB before the
-// ratio check sees it (zlib honours backpressure on its output side).
-const PIECE = 64 * 1024;
+// Input is fed in pieces of up to 1 MiB and output comes in chunks of up to 1 MiB: every piece and
+// every chunk is a round trip to zlib's thread, so small ones cost more in hand-overs than in
+// inflating. A bomb is still stopped after one chunk: zlib honours backpressure on its output side,
+// so it inflates at most a chunk or two past the one the ratio check is looking at.
+const PIECE = 1024 * 1024;
+const OUTPUT_CHUNK = 1024 * 1024;
 // ID1 ID2 CM=deflate: every gzip member starts so.
 const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
@@ -63,7 +66,7 @@ function gzipError(error: unknown, counters: GunzipCounters): unknown {
  */
 export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, counters: GunzipCounters): AsyncGenerator<Buffer> {
   const { limits, signal } = options;
-  const gunzip = createGunzip({ chunkSize: 128 * 1024 });
+  const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK });
   let fed = 0;
   let stop = false;
   let head = Buffer.alloc(0);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, type Dirent, type WriteStream } from 'node:fs';
-import { access, chmod, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { type Dirent, type WriteStream } from 'node:fs';
+import { access, chmod, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +22,13 @@ const PART = '.part';
 const OWNER = '.owner.json';
 /** Temp files of versions that named the writer in the file name instead; removed once surely abandoned. */
 const LEGACY_PART_AGE_MS = 24 * 3600_000;
+/**
+ * Bytes a put may have handed to the disk but not yet written: the producer (an archive being
+ * read, gunzipped and hashed) goes on while the thread pool writes, instead of waiting for each write.
+ */
+const WRITE_AHEAD = 4 * 1024 * 1024;
+/** Reads of 1 MiB: fewer thread-pool round trips than the default 64 KiB, for archives read whole. */
+const READ_CHUNK = 1024 * 1024;
 
 export interface FilesystemBlobStoreOptions {
   /** Absolute directory; key K lives at `${root}/K` (docs/archive-format.md). */
@@ -96,15 +103,26 @@ export class FilesystemBlobStore implements BlobStore {
   async put(key: string, body: ByteStream, options: PutOptions = {}): Promise<BlobInfo> {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
-    await mkdirPrivate(this.tempDir).catch((error) => { throw this.translate(error, key, 'write'); });
-    // The owner record lets a later start remove what a killed process left behind.
+    // The owner record (written first) lets a later start remove what a killed process left behind.
     const id = randomBytes(12).toString('hex');
     const temp = join(this.tempDir, id + PART);
     const owner = join(this.tempDir, id + OWNER);
+    const handle = await this.openTemp(owner)
+      .then(async (record) => {
+        try {
+          await record.writeFile(JSON.stringify(THIS_PROCESS));
+        } finally {
+          await record.close();
+        }
+        return this.openTemp(temp);
+      })
+      .catch(async (error) => {
+        await rm(owner, { force: true });
+        throw this.translate(error, key, 'write');
+      });
     let out: WriteStream | undefined;
     try {
-      await writeFile(owner, JSON.stringify(THIS_PROCESS), { flag: 'wx', mode: PRIVATE_FILE_MODE });
-      out = createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE });
+      out = handle.createWriteStream({ highWaterMark: WRITE_AHEAD });
       await pipeline(body, out, { signal: options.signal });
       if (options.size !== undefined && out.bytesWritten !== options.size) {
         throw new DomainError('integrity', 'blob_size_mismatch',
@@ -113,8 +131,9 @@ export class FilesystemBlobStore implements BlobStore {
       await chmod(temp, PRIVATE_FILE_MODE); // the umask may have widened it
       await this.renameInto(temp, target);
     } catch (error) {
-      // A stream destroyed before its open() finished still creates the file: wait for close, then remove.
+      // The stream closes its handle when it ends or is destroyed; wait for that, then remove the file.
       if (out && !out.closed) await once(out, 'close').catch(() => undefined);
+      else if (!out) await handle.close().catch(() => undefined);
       await rm(temp, { force: true });
       await rm(owner, { force: true });
       throw this.translate(error, key, 'write');
@@ -130,7 +149,7 @@ export class FilesystemBlobStore implements BlobStore {
       const info = await handle.stat();
       if (!info.isFile()) throw notFound(key);
       const { start, end } = checkRange(options, info.size);
-      const stream = handle.createReadStream({ start, end, autoClose: true });
+      const stream = handle.createReadStream({ start, end, autoClose: true, highWaterMark: READ_CHUNK });
       return options.signal ? addAbortSignal(options.signal, stream) : stream;
     } catch (error) {
       await handle.close();
@@ -211,22 +230,36 @@ export class FilesystemBlobStore implements BlobStore {
     return join(this.root, ...key.split('/'));
   }
 
-  /** rename() with parent creation; retried once when a concurrent delete pruned the fresh parent. */
+  /** A new temp file (0600), creating the temp folder only when it is missing. */
+  private async openTemp(temp: string): Promise<FileHandle> {
+    try {
+      return await open(temp, 'wx', PRIVATE_FILE_MODE);
+    } catch (error) {
+      if (codeOf(error) !== 'ENOENT') throw error;
+    }
+    await mkdirPrivate(this.tempDir);
+    return open(temp, 'wx', PRIVATE_FILE_MODE);
+  }
+
+  /**
+   * rename() with parent creation when the parent is missing (most renames land in an existing
+   * folder, so they cost one call); retried when a concurrent delete pruned the fresh parent.
+   */
   private async renameInto(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdirPrivate(dirname(to));
+      if (attempt > 1) await mkdirPrivate(dirname(to));
       try {
         return await rename(from, to);
       } catch (error) {
-        if (codeOf(error) !== 'ENOENT' || attempt === 3) throw error;
+        if (codeOf(error) !== 'ENOENT' || attempt === 4) throw error;
       }
     }
   }
 
-  /** link() with parent creation (retried like renameInto); where links are unsupported, a checked rename. */
+  /** link() with parent creation (as renameInto); where links are unsupported, a checked rename. */
   private async linkInto(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdirPrivate(dirname(to));
+      if (attempt > 1) await mkdirPrivate(dirname(to));
       try {
         return await link(from, to);
       } catch (error) {
@@ -235,7 +268,7 @@ export class FilesystemBlobStore implements BlobStore {
           if (await stat(to).then(() => true, () => false)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
           return await rename(from, to); // the caller's unlink then finds nothing left to remove
         }
-        if (code !== 'ENOENT' || attempt === 3) throw error;
+        if (code !== 'ENOENT' || attempt === 4) throw error;
       }
     }
   }

@@ -1,9 +1,5 @@
 import { ConflictError, DomainError, InvalidInputError, isDomainError } from '../../domain/errors';
-import { AVIARY_TABLES } from '../../domain/schema/aviary-schema';
-import type { Row } from '../../domain/schema/column';
-import { coerceValue, columnDefault, isUuid } from '../../domain/schema/values';
-import { StorageKeys } from '../../domain/storage-key';
-import type { ArchiveEntry, ArchiveReader } from '../ports/archive-reader.port';
+import type { ArchiveReader } from '../ports/archive-reader.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
 import type { DatabaseBackend } from '../ports/database.port';
 import type { FaultPointName, FaultPoints } from '../ports/fault-points.port';
@@ -12,20 +8,22 @@ import type { RowSpool, RowSpoolFactory } from '../ports/row-spool.port';
 import type { Clock, IdGenerator, Logger } from '../ports/system.port';
 import { listAll } from './blob-listing';
 import { LeaseKeeper } from './lease-keeper';
-import { restoreRoot, savePlan, stagedKey, swapIn, SwapPlan } from './restore/file-swap';
+import { ArchiveStaging, type StagedArchive } from './restore/archive-staging';
+import { restoreRoot, savePlan, swapIn, type SwapPlan } from './restore/file-swap';
 import { restoreFailure } from './restore/restore-failure';
-import { ArchiveRecheck, boundedText } from './restore/archive-recheck';
-import { archiveCarriesFiles, RestoreScope, UserSetBuilder, type UserSet } from './restore/restore-scope';
 import { checkRestoreRequest } from './restore/restore-request';
 import { restoreRows } from './restore/restore-rows';
 import { settleRestore } from './restore/settle-restore';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
+import { readCurrentState } from './validate-archive/current-state';
 
-export type RestorePhase = 'locking' | 'validating' | 'safety-backup' | 'reading' | 'database' | 'files' | 'finishing' | 'done';
+export type RestorePhase = 'locking' | 'reading' | 'safety-backup' | 'database' | 'files' | 'finishing' | 'done';
+
+type Progress = (phase: RestorePhase, percent: number) => void;
 
 export interface RestoreInput {
-  /** Opens the archive's bytes; called once per pass (validation, then restore). */
+  /** Opens the archive's bytes; called once (validation and staging share one pass). */
   readonly open: () => Promise<ByteStream>;
   readonly sizeBytes?: number;
   readonly overwriteDatabase: boolean;
@@ -82,12 +80,13 @@ const WORK_NAMES: Readonly<Record<string, string>> = { backup: 'backup', restore
 const SETTLE_NOW_DELAYS_MS = [0, 200, 1_000];
 const SETTLE_LATER_MAX_MS = 30_000;
 
-/** Errors a restore answers as they are: they come before anything was staged or changed. */
-const AS_IS = new Set(['invalid_user_ids', 'operation_in_progress']);
+/** Refusals a restore answers as they are: they come before anything current was touched. */
+const AS_IS = new Set(['invalid_user_ids', 'operation_in_progress', 'archive_invalid', 'backup_version_newer', 'restore_leaves_no_admin', 'safety_backup_failed']);
 
 /**
- * docs/restore-and-archives.md: validate everything first, hold the global lock, take a safety backup, stage files and
- * spool rows, then replace rows and swap files inside one database transaction. Any failure
+ * docs/restore-and-archives.md: hold the global lock, read the archive once — every check and every
+ * sha256 while documents are staged and rows spooled — then, only if the archive passed, take a
+ * safety backup and replace rows and swap files inside one database transaction. Any failure
  * before the commit puts every file back and rolls the database back: all or nothing. A failure
  * after it keeps the restored state. The error says which of the two happened.
  */
@@ -114,68 +113,22 @@ export class RestoreBackup {
     }
   }
 
-  private async run(restoreId: string, input: RestoreInput, progress: (p: RestorePhase, n: number) => void, owner: LeaseOwner): Promise<RestoreReport> {
+  private async run(restoreId: string, input: RestoreInput, progress: Progress, owner: LeaseOwner): Promise<RestoreReport> {
     const signal = owner.lease.signal;
-    progress('validating', 2);
-    const analysis = await this.d.validate.execute({
-      source: await input.open(),
-      sizeBytes: input.sizeBytes,
-      signal,
-      restore: {
-        overwriteDatabase: input.overwriteDatabase,
-        overwriteFiles: input.overwriteFiles,
-        selected: input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null,
-      },
-      onProgress: (p) => p.percent !== undefined && progress('validating', 2 + Math.floor(p.percent * 0.3)),
-    });
-    if (!analysis.valid) {
-      throw new DomainError('integrity', 'archive_invalid', `The archive is not valid: ${analysis.errors.slice(0, 3).join('; ')}`, { errors: analysis.errors });
-    }
-    if (analysis.version.requires_force && !input.force) {
-      throw new DomainError('integrity', 'backup_version_newer',
-        `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
-    }
-    if (analysis.restore_plan?.leaves_no_admin && !input.confirmNoAdmin) throw noAdminLeft();
-
-    let safetyBackupJobId: string | null = null;
-    if (input.safetyBackup !== false) {
-      progress('safety-backup', 33);
-      safetyBackupJobId = await this.safetyBackup(input.adminUserId, signal);
-    }
-
     const spool = await this.d.spools.create(restoreId);
-    const warnings: string[] = [];
     let committed = false;
     try {
-      progress('reading', 50);
-      const staged = await this.readArchive(restoreId, { ...input, signal }, spool, warnings);
+      progress('reading', 2);
+      const { analysis, staged } = await this.readOnce(restoreId, { ...input, signal }, spool, progress);
       await this.fault('restore.after-stage');
-      const markerId = this.d.ids.uuid();
-      const plan = await this.planFiles(restoreId, markerId, input, staged);
+      refuseUnlessRestorable(input, analysis, staged);
+      const safetyBackupJobId = input.safetyBackup === false ? null : await this.safetyBackup(input.adminUserId, signal, progress);
+      if (staged.withoutConfigs) await this.keepCurrentPairings(staged.pairings);
+      const plan = await this.planFiles(restoreId, staged);
       owner.planSaved = true; // from here on, a failure may have moved current files
       await savePlan(this.d.blobs, plan);
       await this.fault('restore.after-plan');
-
-      progress('database', 75);
-      const rows = await this.d.db.records.writeTransaction(
-        async (writer) => {
-          const result = input.overwriteDatabase
-            ? await restoreRows(writer, spool, {
-                selectedUsers: input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null,
-                finalUsers: staged.finalUsers,
-                pairings: staged.pairings,
-              })
-            : {};
-          await this.fault('restore.after-rows');
-          progress('files', 85);
-          await swapIn(this.d.blobs, plan, () => this.fault('restore.mid-swap'));
-          await this.fault('restore.after-swap-in');
-          signal.throwIfAborted(); // never commit without the lock
-          await this.fault('restore.before-commit');
-          return result;
-        },
-        { commitMarker: markerId },
-      );
+      const rows = await this.commit(input, spool, staged, plan, signal, progress);
       committed = true;
       await this.fault('restore.after-commit');
       progress('finishing', 95);
@@ -189,7 +142,7 @@ export class RestoreBackup {
         filesRestored: plan.place.length,
         filesRemoved: plan.setAside.length - plan.place.filter((p) => p.existedBefore).length,
         safetyBackupJobId,
-        warnings: [...analysis.warnings, ...warnings],
+        warnings: [...analysis.warnings, ...staged.warnings],
         analysis,
       };
     } catch (error) {
@@ -197,6 +150,58 @@ export class RestoreBackup {
     } finally {
       await spool.dispose();
     }
+  }
+
+  /**
+   * The one pass over the archive: validation (every check, every sha256) with the staging riding
+   * along. The analysis decides afterwards whether anything staged is used.
+   */
+  private async readOnce(restoreId: string, input: RestoreInput & { signal: AbortSignal }, spool: RowSpool, progress: Progress) {
+    const request = {
+      overwriteDatabase: input.overwriteDatabase,
+      overwriteFiles: input.overwriteFiles,
+      selected: input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null,
+    };
+    const current = await readCurrentState(this.d.db.records);
+    const staging = new ArchiveStaging(request, current.users, {
+      restoreId, blobs: this.d.blobs, spool, maxPairingBytes: this.d.reader.limits.maxPairingBytes, signal: input.signal,
+    });
+    try {
+      const analysis = await this.d.validate.execute({
+        source: await input.open(),
+        sizeBytes: input.sizeBytes,
+        signal: input.signal,
+        restore: request,
+        current,
+        alongside: staging,
+        onProgress: (p) => p.percent !== undefined && progress('reading', 2 + Math.floor(p.percent * 0.7)),
+      });
+      // Staged puts of an archive that failed its checks may have failed with it: the analysis says why.
+      if (!analysis.valid) throw archiveInvalid(analysis);
+      return { analysis, staged: await staging.settle() };
+    } finally {
+      await staging.quiesce(); // nothing may still be writing when a failure removes the scratch space
+    }
+  }
+
+  /** Rows replaced and files swapped in inside one transaction; its commit is the restore's point of no return. */
+  private async commit(input: RestoreInput, spool: RowSpool, staged: StagedArchive, plan: SwapPlan, signal: AbortSignal, progress: Progress) {
+    progress('database', 75);
+    return this.d.db.records.writeTransaction(
+      async (writer) => {
+        const result = input.overwriteDatabase
+          ? await restoreRows(writer, spool, { selectedUsers: staged.scope.request.selected, finalUsers: staged.scope.finalUsers, pairings: staged.pairings })
+          : {};
+        await this.fault('restore.after-rows');
+        progress('files', 85);
+        await swapIn(this.d.blobs, plan, () => this.fault('restore.mid-swap'));
+        await this.fault('restore.after-swap-in');
+        signal.throwIfAborted(); // never commit without the lock
+        await this.fault('restore.before-commit');
+        return result;
+      },
+      { commitMarker: plan.markerId },
+    );
   }
 
   /**
@@ -253,7 +258,8 @@ export class RestoreBackup {
     await this.d.faults?.reach(point);
   }
 
-  private async safetyBackup(adminUserId: string | null, signal: AbortSignal): Promise<string> {
+  private async safetyBackup(adminUserId: string | null, signal: AbortSignal, progress: Progress): Promise<string> {
+    progress('safety-backup', 73);
     const job = await this.d.db.jobs.create({
       adminUserId,
       trigger: 'safety',
@@ -268,78 +274,8 @@ export class RestoreBackup {
     return job.id;
   }
 
-  /** Second pass: rows to the spool, documents to staging keys, legacy pairings collected. */
-  private async readArchive(restoreId: string, input: RestoreInput, spool: RowSpool, warnings: string[]) {
-    const selected = input.userIds.length > 0 ? new Set(input.userIds.map((u) => u.toLowerCase())) : null;
-    const request = { overwriteDatabase: input.overwriteDatabase, overwriteFiles: input.overwriteFiles, selected };
-    const archiveUsers = new UserSetBuilder();
-    const current = await this.currentUsers();
-    const targets: string[] = [];
-    const documentOwners = new Set<string>();
-    const pairings = new Map<string, string>();
-    let metadata: Record<string, unknown> = {};
-    let documentsSeen = 0;
-    // Documents follow the tables: the scope is settled once the first document arrives.
-    let scope: RestoreScope | undefined;
-    const scopeNow = () => (scope ??= new RestoreScope(request, { users: archiveUsers, hasFiles: true }, current));
-    // The bytes are checked again as they are restored: the archive must not change between passes.
-    const recheck = new ArchiveRecheck();
-    const limits = this.d.reader.limits;
-
-    await this.d.reader.read(await input.open(), async (entry: ArchiveEntry) => {
-      if (entry.kind === 'metadata') metadata = JSON.parse(await boundedText(entry, limits.maxMetadataBytes));
-      else if (entry.kind === 'table' && entry.table) {
-        const def = AVIARY_TABLES.find((t) => t.name === entry.table)!;
-        if (selected && !def.userColumn) return;
-        // A users table without rows replaces nobody (docs/restore-and-archives.md): it is opened only by its first row.
-        if (def.name !== 'users') spool.open(def.name);
-        for await (const raw of this.d.reader.rows(entry)) {
-          const row = normalise(def.name, raw);
-          if (def.name === 'users') {
-            if (archiveUsers.ids.size === 0) spool.open(def.name);
-            archiveUsers.add(row);
-          }
-          if (def.userColumn && selected && !selected.has(String(row[def.userColumn]))) continue;
-          if (input.overwriteDatabase) await spool.append(def.name, row);
-        }
-      } else if (entry.kind === 'document' && entry.userId && entry.relativePath) {
-        documentsSeen++;
-        const userId = entry.userId.toLowerCase();
-        if (!isUuid(userId) || !input.overwriteFiles) return;
-        if (!scopeNow().acceptsDocument(userId)) {
-          const reason = scopeNow().skipReason(userId);
-          if (reason) warnings.push(`${entry.name}: ${reason}; file skipped`);
-          return;
-        }
-        const target = StorageKeys.userDocument(userId, entry.relativePath);
-        await this.d.blobs.put(stagedKey(restoreId, target), entry.body, { size: entry.size, signal: input.signal });
-        targets.push(target);
-        documentOwners.add(userId);
-      } else if (entry.kind === 'legacy-config' && entry.userId) {
-        pairings.set(entry.userId.toLowerCase(), await boundedText(entry, limits.maxPairingBytes));
-      } else if (entry.kind === 'checksums') {
-        await recheck.readManifest(entry.body);
-      }
-    }, { signal: input.signal, onWarning: (w) => warnings.push(w), onEntryRead: (e) => recheck.entryRead(e.name, e.sha256) });
-
-    if (selected) {
-      const missing = [...selected].filter((id) => !archiveUsers.ids.has(id));
-      if (missing.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${missing.join(', ')}`);
-    }
-    const hasFiles = archiveCarriesFiles(metadata.include_files, metadata.total_documents, documentsSeen);
-    scope = new RestoreScope(request, { users: archiveUsers, hasFiles }, current);
-    if (scope.leavesNoAdmin && !input.confirmNoAdmin) throw noAdminLeft();
-    if (metadata.include_configs === false) await this.keepCurrentPairings(pairings);
-    return { targets, pairings, finalUsers: scope.finalUsers, scope, documentOwners };
-  }
-
   /** Which current files are replaced or removed (as the scope says), and which staged files go where. */
-  private async planFiles(
-    restoreId: string,
-    markerId: string,
-    _input: RestoreInput,
-    staged: { targets: string[]; scope: RestoreScope; documentOwners: ReadonlySet<string> },
-  ): Promise<SwapPlan> {
+  private async planFiles(restoreId: string, staged: StagedArchive): Promise<SwapPlan> {
     const setAside: string[] = [];
     for await (const blob of listAll(this.d.blobs, 'users/')) {
       const [, userId, area] = blob.key.split('/');
@@ -349,15 +285,7 @@ export class RestoreBackup {
     const existing = new Set(setAside);
     // A document staged before the scope was settled (an archive listing documents before users.json) may no longer belong.
     const placed = staged.targets.filter((t) => staged.scope.acceptsDocument(t.split('/')[1]));
-    return { runId: restoreId, markerId, setAside, place: placed.map((target) => ({ target, existedBefore: existing.has(target) })) };
-  }
-
-  private async currentUsers(): Promise<UserSet> {
-    return this.d.db.records.readSnapshot(async (r) => {
-      const users = new UserSetBuilder();
-      for await (const u of r.stream('users')) users.add(u);
-      return users;
-    });
+    return { runId: restoreId, markerId: this.d.ids.uuid(), setAside, place: placed.map((target) => ({ target, existedBefore: existing.has(target) })) };
   }
 
   private async keepCurrentPairings(pairings: Map<string, string>): Promise<void> {
@@ -367,16 +295,22 @@ export class RestoreBackup {
   }
 }
 
-/** Archive row → canonical row: unknown keys dropped, absent ones defaulted (validation checked types). */
-function normalise(table: string, raw: Record<string, unknown>): Row {
-  const def = AVIARY_TABLES.find((t) => t.name === table)!;
-  const row: Row = {};
-  for (const col of def.columns) {
-    const value = col.name in raw ? raw[col.name] : columnDefault(col);
-    const coerced = coerceValue(col, value);
-    row[col.name] = coerced.ok ? coerced.value : (columnDefault(col) as Row[string]);
+/**
+ * The refusals a restore answers before anything current is touched, decided by the pass of an
+ * archive that passed its checks: a newer release's data without force, requested users the archive
+ * lacks, no admin left without confirmation.
+ */
+function refuseUnlessRestorable(input: RestoreInput, analysis: BackupAnalysis, staged: StagedArchive): void {
+  if (analysis.version.requires_force && !input.force) {
+    throw new DomainError('integrity', 'backup_version_newer',
+      `This backup comes from Aviary ${analysis.aviary_version}, newer than ${analysis.version.service}, and holds data this service does not know, which a restore would drop. To restore it anyway, send "force": true (or use the CLI's --force)`);
   }
-  return row;
+  if (staged.missingUsers.length > 0) throw new InvalidInputError('invalid_user_ids', `Not in this backup: ${staged.missingUsers.join(', ')}`);
+  if (staged.scope.leavesNoAdmin && !input.confirmNoAdmin) throw noAdminLeft();
+}
+
+function archiveInvalid(analysis: BackupAnalysis): DomainError {
+  return new DomainError('integrity', 'archive_invalid', `The archive is not valid: ${analysis.errors.slice(0, 3).join('; ')}`, { errors: analysis.errors });
 }
 
 function noAdminLeft(): DomainError {

@@ -4,13 +4,17 @@ import type { ArchiveReader, ArchiveReadSummary } from '../ports/archive-reader.
 import type { ByteStream } from '../ports/blob-store.port';
 import type { RecordStore } from '../ports/record-store.port';
 import type { Clock } from '../ports/system.port';
-import { archiveCarriesFiles, FULL_RESTORE, RestoreScope, UserSetBuilder, type ScopeRequest, type UserSet } from './restore/restore-scope';
+import { archiveCarriesFiles, FULL_RESTORE, RestoreScope, type ScopeRequest, type UserSet } from './restore/restore-scope';
 import type { BackupAnalysis, ValidateProgress } from '../../domain/archive/backup-analysis';
+import { readCurrentState, type CurrentState } from './validate-archive/current-state';
+import { CompanionFailure, type PassCompanion } from './validate-archive/pass-companion';
 import { ArchiveInspection } from './validate-archive/inspection';
 import { aviaryTimestamp } from './validate-archive/metadata-check';
 import { compareVersion } from './validate-archive/version-check';
 
 export type { BackupAnalysis, ValidateProgress } from '../../domain/archive/backup-analysis';
+export type { CurrentState } from './validate-archive/current-state';
+export type { PassCompanion } from './validate-archive/pass-companion';
 
 export interface ValidateArchiveInput {
   readonly source: ByteStream;
@@ -20,6 +24,10 @@ export interface ValidateArchiveInput {
   readonly onProgress?: (progress: ValidateProgress) => void;
   /** The restore the analysis describes (what it replaces, admin changes); a full restore by default. */
   readonly restore?: ScopeRequest;
+  /** A restore's staging, done in this same pass (docs/restore-and-archives.md "One pass"). */
+  readonly alongside?: PassCompanion;
+  /** The database's state when the caller has read it already (a restore reads it before the pass). */
+  readonly current?: CurrentState;
 }
 
 /**
@@ -36,26 +44,10 @@ export class ValidateArchive {
   ) {}
 
   async execute(input: ValidateArchiveInput): Promise<BackupAnalysis> {
-    const inspection = new ArchiveInspection(this.reader);
+    const inspection = new ArchiveInspection(this.reader, input.alongside);
     const { findings } = inspection;
-    const seen = { compressedBytes: 0, uncompressedBytes: 0 };
-    let summary: ArchiveReadSummary | undefined;
-    try {
-      summary = await this.reader.read(input.source, inspection.onEntry, {
-        signal: input.signal,
-        onEntryRead: (e) => inspection.checksums.entryRead(e.name, e.kind, e.sha256),
-        onWarning: (message) => findings.warn(message, 'skipped entries'),
-        onProgress: (p) => {
-          Object.assign(seen, p);
-          input.onProgress?.(progress(p.compressedBytes, p.uncompressedBytes, input.sizeBytes));
-        },
-      });
-    } catch (error) {
-      // Only the archive's own faults are findings; I/O errors and aborts are the caller's.
-      if (!isDomainError(error) || error.category !== 'integrity') throw error;
-      findings.errors.unshift(error.message);
-    }
-    const current = await this.currentState(findings.warn.bind(findings));
+    const { summary, seen } = await this.readThrough(input, inspection);
+    const current = input.current ?? (await this.currentState(findings.warn.bind(findings)));
     const restorable = summary ? inspection.finish(current?.users.ids ?? null) : { files: 0, bytes: 0, legacyUsed: [] };
     const m = inspection.metadata;
     const { unknownTablesWithRows, unknownColumnsWithValues } = inspection.facts;
@@ -94,6 +86,31 @@ export class ValidateArchive {
     };
   }
 
+  /**
+   * The one pass over the archive. Only the archive's own faults become findings; I/O errors,
+   * aborts and the companion's failures are the caller's.
+   */
+  private async readThrough(input: ValidateArchiveInput, inspection: ArchiveInspection) {
+    const seen = { compressedBytes: 0, uncompressedBytes: 0 };
+    let summary: ArchiveReadSummary | undefined;
+    try {
+      summary = await this.reader.read(input.source, inspection.onEntry, {
+        signal: input.signal,
+        onEntryRead: (e) => inspection.checksums.entryRead(e.name, e.kind, e.sha256),
+        onWarning: (message) => inspection.findings.warn(message, 'skipped entries'),
+        onProgress: (p) => {
+          Object.assign(seen, p);
+          input.onProgress?.(progress(p.compressedBytes, p.uncompressedBytes, input.sizeBytes));
+        },
+      });
+    } catch (error) {
+      if (error instanceof CompanionFailure) throw error.failure;
+      if (!isDomainError(error) || error.category !== 'integrity') throw error;
+      inspection.findings.errors.unshift(error.message);
+    }
+    return { summary, seen };
+  }
+
   /** What the restore would change for users, admins and document folders (docs/restore-and-archives.md). */
   private plan(inspection: ArchiveInspection, current: UserSet, request: ScopeRequest) {
     const owners = inspection.files.documentOwners();
@@ -115,16 +132,10 @@ export class ValidateArchive {
     };
   }
 
-  private async currentState(warn: (message: string) => void): Promise<{ counts: Record<string, number>; users: UserSet } | null> {
+  private async currentState(warn: (message: string) => void): Promise<CurrentState | null> {
     if (!this.records) return null;
     try {
-      return await this.records.readSnapshot(async (reader) => {
-        const counts: Record<string, number> = {};
-        for (const table of AVIARY_TABLE_NAMES) counts[table] = await reader.count(table);
-        const users = new UserSetBuilder();
-        for await (const row of reader.stream('users')) users.add(row);
-        return { counts, users };
-      });
+      return await readCurrentState(this.records);
     } catch (error) {
       warn(`The current database could not be counted: ${(error as Error).message}`);
       return null;

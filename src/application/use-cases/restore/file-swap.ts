@@ -45,11 +45,31 @@ export async function loadPlan(blobs: BlobStore, runId: string): Promise<SwapPla
   return JSON.parse(new TextDecoder().decode(Buffer.concat(parts))) as SwapPlan;
 }
 
-/** Moves current files aside, then staged files into place; `afterSetAside` runs between the two. */
+/** Moves under way at once: each is a few round trips (link and unlink, or S3 copy and delete). */
+const MOVES_AT_ONCE = 8;
+
+/**
+ * Moves current files aside, then staged files into place; `afterSetAside` runs between the two.
+ * Moves of one phase run side by side: `swapBack` undoes any subset of them.
+ */
 export async function swapIn(blobs: BlobStore, plan: SwapPlan, afterSetAside?: () => Promise<void>): Promise<void> {
-  for (const key of plan.setAside) await blobs.move(key, previousKey(plan.runId, key));
+  await eachAtMost(MOVES_AT_ONCE, plan.setAside, (key) => blobs.move(key, previousKey(plan.runId, key)));
   await afterSetAside?.();
-  for (const { target } of plan.place) await blobs.move(stagedKey(plan.runId, target), target);
+  await eachAtMost(MOVES_AT_ONCE, plan.place, ({ target }) => blobs.move(stagedKey(plan.runId, target), target));
+}
+
+/** `work` for every item, at most `limit` at once; after a failure nothing new starts, and the first failure is thrown once the running ones have ended. */
+async function eachAtMost<T>(limit: number, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      await work(item).catch((error) => void (failure ??= { error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { METADATA_ENTRY, tableEntry } from '../../../domain/archive/archive-format';
 import { isDomainError } from '../../../domain/errors';
 import { AVIARY_TABLE_NAMES, tableDef } from '../../../domain/schema/aviary-schema';
+import type { TableDef } from '../../../domain/schema/column';
 import type { ArchiveEntry, ArchiveReader } from '../../ports/archive-reader.port';
 import type { ByteStream } from '../../ports/blob-store.port';
 import { ChecksumCheck } from './checksum-check';
@@ -9,6 +10,7 @@ import { Findings } from './findings';
 import { missingDocumentsWarning } from '../../../domain/archive/missing-documents';
 import { checkMetadata, type ArchiveMetadataRead } from './metadata-check';
 import { checkReferences, checkTable, TableFacts } from './table-check';
+import { asCompanion, CompanionFailure, type PassCompanion } from './pass-companion';
 import { lines, readText, StreamFailure } from './text-body';
 
 const MAX_CHECKSUM_LINE = 8192;
@@ -29,7 +31,10 @@ export class ArchiveInspection {
   entriesSeen = 0;
   private metadataSeen = false;
 
-  constructor(private readonly reader: ArchiveReader) {
+  constructor(
+    private readonly reader: ArchiveReader,
+    private readonly companion?: PassCompanion,
+  ) {
     this.checksums = new ChecksumCheck(this.findings, reader.limits.maxEntries);
   }
 
@@ -41,19 +46,45 @@ export class ArchiveInspection {
       case 'table': {
         const def = tableDef(entry.table ?? '');
         if (!def) return;
-        const rows = (body: ByteStream) => this.reader.rows({ name: entry.name, body });
+        this.companion?.tableStarts(def);
+        const rows = (body: ByteStream) => this.withCompanion(def, this.reader.rows({ name: entry.name, body }));
         return this.content(entry, (body) => checkTable(entry.name, def, rows(body), this.facts, this.findings), () => this.facts.broken.add(def.name));
       }
       case 'checksums':
         return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));
       case 'document':
-        return this.files.addDocument(entry.userId ?? '', entry.size);
+        this.files.addDocument(entry.userId ?? '', entry.size);
+        return this.fileAlongside(entry);
       case 'legacy-config':
-        return this.files.addLegacyConfig(entry.userId ?? '', entry.size);
+        this.files.addLegacyConfig(entry.userId ?? '', entry.size);
+        return this.fileAlongside(entry);
       case 'ignored':
         return this.unknownTable(entry);
     }
   };
+
+  /**
+   * A file entry to the companion. When the archive's own bytes fail under it (truncated, corrupt),
+   * that is the archive's fault, rethrown as it is; anything else the companion throws is its own.
+   */
+  private async fileAlongside(entry: ArchiveEntry): Promise<void> {
+    if (!this.companion) return;
+    const stream = new StreamFailure();
+    try {
+      await this.companion.file({ ...entry, body: stream.watch(entry.body) });
+    } catch (error) {
+      throw stream.happened ? stream.error : new CompanionFailure(error);
+    }
+  }
+
+  /** The rows as validation parses them, each handed to the companion first. */
+  private async *withCompanion(def: TableDef, rows: AsyncIterable<Record<string, unknown>>): AsyncIterable<Record<string, unknown>> {
+    const companion = this.companion;
+    for await (const row of rows) {
+      if (companion) await asCompanion(() => companion.row(def, row));
+      yield row;
+    }
+  }
 
   /** A table file of a newer Aviary: only whether it holds rows matters (they would be dropped). */
   private async unknownTable(entry: ArchiveEntry): Promise<void> {
@@ -80,6 +111,7 @@ export class ArchiveInspection {
       await work(stream.watch(entry.body));
     } catch (error) {
       if (stream.happened) throw stream.error;
+      if (error instanceof CompanionFailure) throw error;
       onBroken?.();
       const e = error as Error & { code?: string };
       if (isDomainError(error)) this.findings.error(error.message, entry.name);
@@ -90,10 +122,11 @@ export class ArchiveInspection {
 
   private takeMetadata(text: string): void {
     this.metadataSeen = true;
-    const { metadata, problems, includeFiles } = checkMetadata(text);
+    const { metadata, problems, includeFiles, includeConfigs } = checkMetadata(text);
     this.includeFiles = includeFiles;
     for (const p of problems) this.findings.error(p, METADATA_ENTRY);
     this.metadata = metadata;
+    this.companion?.metadata({ includeFiles, includeConfigs, totalDocuments: metadata?.total_documents });
   }
 
   /** The checks that need the whole archive; only meaningful when it was read to the end. */

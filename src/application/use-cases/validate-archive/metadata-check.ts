@@ -29,7 +29,7 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * Parses and type-checks metadata.json. Like Go's decoder (which Aviary uses), `null` counts as
  * absent; unlike it, a value of the wrong type is a problem rather than a silent zero.
  */
-export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; problems: Problem[]; includeFiles?: boolean } {
+export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; problems: Problem[]; includeFiles?: boolean; includeConfigs?: boolean } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -80,7 +80,8 @@ export function checkMetadata(text: string): { metadata?: ArchiveMetadataRead; p
     tables: tableCounts(m.tables),
     missing_documents: missingDocuments(m.missing_documents),
   };
-  return { metadata, problems, includeFiles: typeof m.include_files === 'boolean' ? m.include_files : undefined };
+  const flag = (field: string) => (typeof m[field] === 'boolean' ? (m[field] as boolean) : undefined);
+  return { metadata, problems, includeFiles: flag('include_files'), includeConfigs: flag('include_configs') };
 }
 
 function missingDocuments(value: unknown): MissingDocumentsSummary | undefined {
