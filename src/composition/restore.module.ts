@@ -23,6 +23,7 @@ import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { ARCHIVE_TOKENS } from './archive.module';
 import { HTTP_TOKENS } from './http-tokens';
 import type { StartupTask } from './startup-task';
+import { RunsInThisProcess } from '../application/use-cases/restore/restore-runs';
 
 const RECOVERY_RETRY_MAX_MS = 60_000;
 
@@ -55,13 +56,15 @@ export function restoreModule(c: Container, config: AppConfig): void {
     (recover: RecoverRestores, logger: Logger) => recoverRestoresAtStart(recover, logger),
     [RecoverRestores, TOKENS.Logger],
   );
+  // The restores this process executes, seen by both (one per container: one per service).
+  const runsHere = new RunsInThisProcess();
   c.bind(StartRestore).toResolvedValue(
     (restore: RestoreFromUpload, db: DatabaseBackend, ids: IdGenerator, clock: Clock, logger: Logger) =>
-      new StartRestore(restore, db.restoreRuns, ids, clock, logger),
+      new StartRestore(restore, db.restoreRuns, ids, clock, logger, runsHere),
     [RestoreFromUpload, TOKENS.Database, TOKENS.Ids, TOKENS.Clock, TOKENS.Logger],
   );
   c.bind(GetRestoreStatus).toResolvedValue(
-    (db: DatabaseBackend, clock: Clock) => new GetRestoreStatus(db.restoreRuns, clock),
+    (db: DatabaseBackend, clock: Clock) => new GetRestoreStatus(db.restoreRuns, clock, runsHere),
     [TOKENS.Database, TOKENS.Clock],
   );
   // Finished runs are kept as long as uploads are, then removed by the upload janitor's pass.

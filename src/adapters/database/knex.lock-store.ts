@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { LockHolder, LockInfo, LockStore } from '../../application/ports/lock-store.port';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
+import type { WriterSlot } from './writer-slot';
 
 const TABLE = 'aviary_service_locks';
 
@@ -15,6 +16,8 @@ export class KnexLockStore implements LockStore {
   constructor(
     private readonly knex: Knex,
     private readonly engine: Engine,
+    /** On single-writer engines: renewals during this process's own write transaction go inside it. */
+    private readonly writer?: WriterSlot,
   ) {}
 
   async acquire(name: string, holder: LockHolder, ttlMs: number, purpose: string): Promise<boolean> {
@@ -32,10 +35,14 @@ export class KnexLockStore implements LockStore {
   }
 
   async renew(name: string, holder: LockHolder, ttlMs: number): Promise<boolean> {
-    const changed = await this.run(() =>
-      this.knex(TABLE).where({ name, holder: holderKey(holder) }).update({ expires_at: Date.now() + ttlMs }),
-    );
-    return changed === 1;
+    const trx = this.writer?.transaction;
+    const update = (db: Knex) => db(TABLE).where({ name, holder: holderKey(holder) }).update({ expires_at: Date.now() + ttlMs });
+    if (trx) {
+      // Renewed inside the open transaction; written again once it ends, in case it rolls back.
+      this.writer!.afterEnd(`${name}\u0000${holderKey(holder)}`, () => this.run(() => update(this.knex)));
+      return (await this.run(() => update(trx))) === 1;
+    }
+    return (await this.run(() => update(this.knex))) === 1;
   }
 
   async release(name: string, holder: LockHolder): Promise<void> {

@@ -21,6 +21,7 @@ import type { StoreStats } from './knex.record-access';
 import { postgresEngine, type PostgresOptions } from './postgres.engine';
 import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
 import { encodeRow, normaliseRow } from './value-codec';
+import { WriterSlot } from './writer-slot';
 
 export type MikroOrmDatabaseOptions = ({ kind: 'sqlite' } & SqliteOptions) | ({ kind: 'postgres' } & PostgresOptions);
 
@@ -79,10 +80,12 @@ export class MikroOrmDatabase implements DatabaseBackend {
   ) {
     this.kind = engine.kind;
     this.knex = orm.em.getKnex();
-    this.records = new MikroOrmRecordStore(this.knex, engine, this.stats);
+    // SQLite has one write connection: lease renewals during a long restore go inside its transaction.
+    const writer = engine.dialect === 'sqlite' ? new WriterSlot() : undefined;
+    this.records = new MikroOrmRecordStore(this.knex, engine, this.stats, writer);
     this.accounts = new MikroOrmAccountStore(this.knex, engine);
     this.jobs = new KnexBackupJobStore(this.knex, engine);
-    this.locks = new KnexLockStore(this.knex, engine);
+    this.locks = new KnexLockStore(this.knex, engine, writer);
     this.attempts = new KnexAttemptCounterStore(this.knex, engine);
     this.migrationRuns = new KnexMigrationRunStore(this.knex, engine);
     this.uploads = new KnexRestoreUploadStore(this.knex, engine);

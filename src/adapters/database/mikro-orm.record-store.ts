@@ -3,6 +3,7 @@ import type { RecordReader, RecordStore, RecordWriter } from '../../application/
 import type { Engine } from './engine';
 import { guarded, translateDriverError } from './driver-errors';
 import { KnexRecordAccess, type StoreStats } from './knex.record-access';
+import type { WriterSlot } from './writer-slot';
 
 type Body<T> = (trx: Knex.Transaction) => Promise<T>;
 
@@ -23,6 +24,8 @@ export class MikroOrmRecordStore implements RecordStore {
     private readonly knex: Knex,
     private readonly engine: Engine,
     private readonly stats: StoreStats,
+    /** Single-writer engines only: tells the lock store which write transaction is open. */
+    private readonly writer?: WriterSlot,
   ) {
     this.kind = engine.kind;
   }
@@ -36,13 +39,18 @@ export class MikroOrmRecordStore implements RecordStore {
     const marker = options.commitMarker;
     return this.run(
       (body: Body<T>) =>
-        this.knex.transaction(async (trx) => {
-          const result = await body(trx);
-          if (marker) {
-            await trx(MARKERS).insert({ marker_id: marker, committed_at: Date.now() });
-          }
-          return result;
-        }),
+        this.knex
+          .transaction((trx) => {
+            const inside = async () => {
+              const result = await body(trx);
+              if (marker) {
+                await trx(MARKERS).insert({ marker_id: marker, committed_at: Date.now() });
+              }
+              return result;
+            };
+            return this.writer ? this.writer.around(trx, inside) : inside();
+          })
+          .finally(() => void this.writer?.ended()),
       work,
     );
   }

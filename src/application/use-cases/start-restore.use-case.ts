@@ -4,7 +4,7 @@ import type { RestoreRunReport, RestoreRunStore } from '../ports/restore-run-sto
 import type { Clock, IdGenerator, Logger } from '../ports/system.port';
 import type { RestoreFromUpload, UploadRestoreOptions } from './restore-from-upload.use-case';
 import { checkRestoreRequest } from './restore/restore-request';
-import { RESTORE_HEARTBEAT_MS, RunProgressWriter, toRunFailure, toRunReport } from './restore/restore-runs';
+import { RESTORE_HEARTBEAT_MS, RunProgressWriter, RunsInThisProcess, toRunFailure, toRunReport } from './restore/restore-runs';
 
 export interface StartRestoreInput {
   readonly uploadId: string;
@@ -24,6 +24,8 @@ export class StartRestore {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Shared with GetRestoreStatus, which answers for these runs without the database. */
+    private readonly local = new RunsInThisProcess(),
     private readonly heartbeatMs = RESTORE_HEARTBEAT_MS,
   ) {}
 
@@ -37,8 +39,13 @@ export class StartRestore {
   async start(input: StartRestoreInput): Promise<{ readonly runId: string }> {
     const runId = this.ids.uuid();
     const progress = new RunProgressWriter(this.runs, runId, this.clock, this.logger, 'locking');
-    const prepared = await this.prepare(input, (phase, percent) => progress.report(phase, percent));
-    await this.runs.create({ id: runId, adminUserId: input.adminUserId, phase: 'locking', startedAt: this.clock.now() });
+    const prepared = await this.prepare(input, (phase, percent) => {
+      this.local.report(runId, phase, percent);
+      progress.report(phase, percent);
+    });
+    const startedAt = this.clock.now();
+    await this.runs.create({ id: runId, adminUserId: input.adminUserId, phase: 'locking', startedAt });
+    this.local.begin(runId, input.adminUserId, startedAt, 'locking');
     const heartbeat = setInterval(() => progress.beat(), this.heartbeatMs);
     heartbeat.unref?.();
     void prepared.run()
@@ -49,8 +56,12 @@ export class StartRestore {
       })
       .then(async (outcome) => {
         clearInterval(heartbeat);
-        await progress.settled();
-        await this.runs.finish(runId, outcome, this.clock.now());
+        try {
+          await progress.settled();
+          await this.runs.finish(runId, outcome, this.clock.now());
+        } finally {
+          this.local.end(runId);
+        }
       })
       .catch((error: unknown) => this.logger.error('the end of a restore could not be recorded', { restore_id: runId, error: String(error) }));
     return { runId };

@@ -1,5 +1,5 @@
 import type { ErrorCategory } from '../../../domain/errors';
-import type { RestoreRunFailure, RestoreRunReport, RestoreRunStore } from '../../ports/restore-run-store.port';
+import type { RestoreRun, RestoreRunFailure, RestoreRunReport, RestoreRunStore } from '../../ports/restore-run-store.port';
 import type { Clock, Logger } from '../../ports/system.port';
 import type { RestoreReport } from '../restore-backup.use-case';
 
@@ -76,5 +76,38 @@ export class RunProgressWriter {
       }
     }
     this.writing = undefined;
+  }
+}
+
+/**
+ * The runs this process is executing, as they are now. Asked first by GetRestoreStatus: while a
+ * restore holds SQLite's single write connection, its progress cannot be written (nor the row read
+ * on that connection) until the commit, and a run this process is still executing is never
+ * "interrupted", however old its last recorded heartbeat. Other processes read the database.
+ */
+export class RunsInThisProcess {
+  private readonly runs = new Map<string, { adminUserId: string; startedAt: Date; phase: string; progress: number }>();
+
+  begin(id: string, adminUserId: string, startedAt: Date, phase: string): void {
+    this.runs.set(id, { adminUserId, startedAt, phase, progress: 0 });
+  }
+
+  report(id: string, phase: string, progress: number): void {
+    const run = this.runs.get(id);
+    if (run) Object.assign(run, { phase, progress: Math.round(progress) });
+  }
+
+  end(id: string): void {
+    this.runs.delete(id);
+  }
+
+  /** The run as a running RestoreRun, when this process executes it. */
+  get(id: string, now: Date): RestoreRun | null {
+    const run = this.runs.get(id);
+    if (!run) return null;
+    return {
+      id, adminUserId: run.adminUserId, status: 'running', phase: run.phase, progress: run.progress,
+      failure: null, report: null, startedAt: run.startedAt, completedAt: null, heartbeatAt: now,
+    };
   }
 }
