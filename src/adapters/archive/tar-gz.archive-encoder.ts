@@ -8,6 +8,8 @@ import { tarStream } from './tar-writer';
 
 export interface TarGzEncoderOptions {
   readonly gzip?: ParallelGzipOptions;
+  /** Deflate level of staged bodies (table files: JSON text, deflated while the tables are read). */
+  readonly stagedLevel?: number;
   /** Where staged bodies are spooled (as files unlinked while open). */
   readonly spoolDir?: string;
 }
@@ -27,6 +29,9 @@ export class TarGzArchiveEncoder implements ArchiveEncoder {
   }
 
   stage(body: ByteStream): Promise<StagedBody> {
-    return spoolBody(body, this.options.spoolDir ?? join(tmpdir(), 'aviary-backup-spool'));
+    return spoolBody(body, this.options.spoolDir ?? join(tmpdir(), 'aviary-backup-spool'), {
+      ...this.options.gzip,
+      level: this.options.stagedLevel ?? this.options.gzip?.level,
+    });
   }
 }
