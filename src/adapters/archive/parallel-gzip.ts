@@ -29,8 +29,10 @@ function compressBlock(block: Buffer, dictionary: Buffer | undefined, level: num
   const options: ZlibOptions = {
     level,
     finishFlush: constants.Z_SYNC_FLUSH,
-    // Output in one piece: a small chunkSize makes zlib hop back to the main thread every 16 KiB.
-    chunkSize: block.length + 64 * 1024,
+    // Output in one piece for anything that deflates to a quarter or less, like text (a small chunkSize
+    // makes zlib hop back to the main thread every 16 KiB); no bigger, since the output keeps the whole
+    // buffer alive until it is collected.
+    chunkSize: Math.ceil(block.length / 4) + 64 * 1024,
     ...(dictionary ? { dictionary } : {}),
   };
   return new Promise((resolve, reject) => deflateRaw(block, options, (err, out) => (err ? reject(err) : resolve(out))));
@@ -60,6 +62,11 @@ async function* blocksOf(source: AsyncIterable<Uint8Array | DeflatedRun>, blockS
       continue;
     }
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (length === 0 && buf.length >= blockSize / 2 && buf.length <= blockSize * 2) {
+      // A chunk about a block's size (a table file's text) is a block as it is: no copy to join parts.
+      yield { parts: [buf], length: buf.length };
+      continue;
+    }
     while (buf.length > 0) {
       const take = Math.min(blockSize - length, buf.length);
       parts.push(buf.subarray(0, take));
@@ -125,7 +132,8 @@ export async function* deflateBlocks(
         inFlight.push(Promise.resolve(storedBlocks(block)));
       } else {
         const dictionary = tally.previous ? tailOf(tally.previous) : undefined;
-        inFlight.push(compressBlock(Buffer.concat(block.parts, block.length), dictionary, level).then((out) => [out]));
+        const input = block.parts.length === 1 ? block.parts[0] : Buffer.concat(block.parts, block.length);
+        inFlight.push(compressBlock(input, dictionary, level).then((out) => [out]));
       }
       tally.previous = block;
       if (inFlight.length >= concurrency) {
