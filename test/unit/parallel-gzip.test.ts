@@ -93,16 +93,18 @@ describe('parallelGzip', () => {
     it('splices staged bodies between plain bytes into one member every reader accepts, hashing each body', async () => {
       const bodies = [text(1_700_000), Buffer.alloc(0), Buffer.concat([text(90_000), random(400_000, 's')]), text(5)];
       const runs: DeflatedRun[] = [];
+      const staged = [];
       for (const body of bodies) {
-        const staged = await spoolBody(chunks(body, 70_000), dir, { blockSize: 256 * 1024, concurrency: 2, level: 1 });
-        assert.equal(staged.size, body.length);
-        runs.push(staged.read() as DeflatedRun);
+        staged.push(await spoolBody(chunks(body, 70_000), dir, { blockSize: 256 * 1024, concurrency: 2, level: 1 }));
+        assert.equal(staged[staged.length - 1].size, body.length);
+        runs.push(staged[staged.length - 1].read() as DeflatedRun);
       }
       const plain = [text(1000), random(300_000, 'p'), Buffer.alloc(0), text(513), text(40_000)];
       const sequence = [plain[0], runs[0], plain[1], runs[1], runs[2], plain[2], plain[3], runs[3], plain[4]];
       const expected = Buffer.concat([plain[0], bodies[0], plain[1], bodies[1], bodies[2], plain[2], plain[3], bodies[3], plain[4]]);
       const out: Buffer[] = [];
       for await (const piece of parallelGzip(mixedSource(sequence), { blockSize: 128 * 1024 })) out.push(piece);
+      for (const body of staged) await body.close();
       const gz = Buffer.concat(out);
       assert.ok(gunzipSync(gz).equals(expected));
       assert.equal(spawnSync('gzip', ['-t'], { input: gz }).status, 0, 'gzip -t accepts it');
