@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Header, type HeaderData } from 'tar';
 import { CHECKSUMS_ENTRY, checksumLine } from '../../src/domain/archive/archive-format';
+import { DeflatedRun } from '../../src/adapters/archive/deflated-run';
 import { parallelGzip } from '../../src/adapters/archive/parallel-gzip';
 import { tarStream, type TarEntrySource } from '../../src/adapters/archive/tar-writer';
 
@@ -27,9 +28,12 @@ export function checksumsEntry(entries: readonly SimpleEntry[]): SimpleEntry {
   return { name: CHECKSUMS_ENTRY, body: entries.map((e) => checksumLine(sha256(bytes(e.body)), e.name)).join('') };
 }
 
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+async function collect(stream: AsyncIterable<Uint8Array | DeflatedRun>): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(Buffer.from(part));
+  for await (const part of stream) {
+    if (part instanceof DeflatedRun) for await (const bytes of part) parts.push(Buffer.from(bytes));
+    else parts.push(Buffer.from(part));
+  }
   return Buffer.concat(parts);
 }
 

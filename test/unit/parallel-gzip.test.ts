@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
+import { crc32Combine, DeflatedRun } from '../../src/adapters/archive/deflated-run';
+import { spoolBody } from '../../src/adapters/archive/entry-spool';
 import { parallelGzip } from '../../src/adapters/archive/parallel-gzip';
 
 function random(size: number, label = 'r'): Buffer {
@@ -62,6 +67,57 @@ describe('parallelGzip', () => {
       const py = spawnSync('python3', ['-c', 'import sys,zlib; d=zlib.decompressobj(31); out=d.decompress(sys.stdin.buffer.read()); assert d.eof and not d.unused_data; print(len(out))'], { input: gz });
       assert.equal(py.status, 0, py.stderr.toString());
       assert.equal(Number(py.stdout.toString().trim()), mixed.length);
+    });
+  });
+
+  describe('with deflated runs (staged bodies) spliced in', () => {
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), 'spliced-gzip-'))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    async function* mixedSource(pieces: readonly (Buffer | DeflatedRun)[]): AsyncGenerator<Uint8Array | DeflatedRun> {
+      for (const piece of pieces) {
+        if (piece instanceof DeflatedRun) yield piece;
+        else yield* chunks(piece, 50_000);
+      }
+    }
+
+    it('joins CRC-32s of any two lengths as if computed over both', () => {
+      for (const [a, b] of [[0, 0], [0, 9], [7, 0], [1, 1], [1000, 70_000], [333, 2_500_001]]) {
+        const first = random(a, `a${a}`);
+        const second = random(b, `b${b}`);
+        assert.equal(crc32Combine(crc32(first), crc32(second), b), crc32(Buffer.concat([first, second])), `${a} + ${b}`);
+      }
+    });
+
+    it('splices staged bodies between plain bytes into one member every reader accepts, hashing each body', async () => {
+      const bodies = [text(1_700_000), Buffer.alloc(0), Buffer.concat([text(90_000), random(400_000, 's')]), text(5)];
+      const runs: DeflatedRun[] = [];
+      const staged = [];
+      for (const body of bodies) {
+        staged.push(await spoolBody(chunks(body, 70_000), dir, { blockSize: 256 * 1024, concurrency: 2, level: 1 }));
+        assert.equal(staged[staged.length - 1].size, body.length);
+        runs.push(staged[staged.length - 1].read() as DeflatedRun);
+      }
+      const plain = [text(1000), random(300_000, 'p'), Buffer.alloc(0), text(513), text(40_000)];
+      const sequence = [plain[0], runs[0], plain[1], runs[1], runs[2], plain[2], plain[3], runs[3], plain[4]];
+      const expected = Buffer.concat([plain[0], bodies[0], plain[1], bodies[1], bodies[2], plain[2], plain[3], bodies[3], plain[4]]);
+      const out: Buffer[] = [];
+      for await (const piece of parallelGzip(mixedSource(sequence), { blockSize: 128 * 1024 })) out.push(piece);
+      for (const body of staged) await body.close();
+      const gz = Buffer.concat(out);
+      assert.ok(gunzipSync(gz).equals(expected));
+      assert.equal(spawnSync('gzip', ['-t'], { input: gz }).status, 0, 'gzip -t accepts it');
+      runs.forEach((run, i) => assert.equal(run.sha256, createHash('sha256').update(bodies[i]).digest('hex')));
+    });
+
+    it('reads back as the plain bytes when a consumer iterates the run itself', async () => {
+      const body = text(600_000);
+      const staged = await spoolBody(chunks(body), dir, { blockSize: 100_000 });
+      const back: Buffer[] = [];
+      for await (const chunk of staged.read()) back.push(Buffer.from(chunk));
+      await staged.close();
+      assert.ok(Buffer.concat(back).equals(body));
     });
   });
 });

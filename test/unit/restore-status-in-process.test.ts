@@ -59,7 +59,7 @@ describe('restore status of a run this process executes', () => {
     let now = new Date('2026-12-01T10:00:00Z');
     const clock = { now: () => now };
     const here = new RunsInThisProcess();
-    const start = new StartRestore(restore, store, { uuid: () => RUN }, clock, quiet, here, 60_000);
+    const start = new StartRestore(restore, store, { uuid: () => RUN, secret: () => 'unused' }, clock, quiet, here, 60_000);
     const status = new GetRestoreStatus(store, clock, here);
 
     const { runId } = await start.start({ uploadId: UPLOAD, adminUserId: ADMIN, options: { userIds: [], overwriteDatabase: true, overwriteFiles: true } as never });

@@ -1,32 +1,48 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StagedBody } from '../../application/ports/archive-encoder.port';
 import { UnavailableError } from '../../domain/errors';
+import { DeflatedRun } from './deflated-run';
+import { deflateBlocks, newTally, type ParallelGzipOptions } from './parallel-gzip';
+import { tailOf } from './stored-deflate';
 
 /** Bytes per read when a spooled body is streamed back. */
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
 
 /**
  * Writes a body of unknown length to a temporary file to learn its size (tar writes the size
- * before the body), so it can be streamed back after its header. The file is unlinked as soon as
- * it is open: a crash or a kill leaves nothing behind, only this handle keeps its blocks.
+ * before the body), so it can be streamed back after its header. The body is deflated on the way
+ * in (raw deflate blocks the archive's gzip member takes as they are: see DeflatedRun) and hashed,
+ * so it is compressed once, while it is produced, and the file holds a fraction of its size. The
+ * file is unlinked as soon as it is open: a crash or a kill leaves nothing behind, only this handle
+ * keeps its blocks.
  */
-export async function spoolBody(source: AsyncIterable<Uint8Array>, dir: string): Promise<StagedBody> {
+export async function spoolBody(source: AsyncIterable<Uint8Array>, dir: string, gzip: ParallelGzipOptions = {}): Promise<StagedBody> {
   const file = await openAnonymous(dir);
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= file.close());
-  let size = 0;
+  const hash = createHash('sha256');
+  const tally = newTally();
+  let stored = 0;
   try {
-    for await (const chunk of source) {
-      await writeAt(file, chunk, size, dir);
-      size += chunk.byteLength;
+    async function* hashed(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    for await (const chunk of deflateBlocks(hashed(), tally, { ...gzip, onProgress: undefined })) {
+      await writeAt(file, chunk, stored, dir);
+      stored += chunk.byteLength;
     }
   } catch (error) {
     await close();
     throw error;
   }
-  return { size, read: () => readBack(file, size), close };
+  const tail = tally.previous ? tailOf(tally.previous) : Buffer.alloc(0);
+  const run = new DeflatedRun(tally.bytesIn, tally.crc, hash.digest('hex'), tail, () => readBack(file, stored));
+  return { size: tally.bytesIn, read: () => run, close };
 }
 
 async function writeAt(file: FileHandle, chunk: Uint8Array, position: number, dir: string): Promise<void> {

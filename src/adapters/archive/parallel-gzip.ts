@@ -1,4 +1,5 @@
-import { constants, crc32, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
+import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
+import { crc32Combine, DeflatedRun, FINAL_BLOCK } from './deflated-run';
 import { Block, looksIncompressible, storedBlocks, tailOf } from './stored-deflate';
 
 /**
@@ -24,15 +25,14 @@ export interface ParallelGzipOptions {
   readonly onProgress?: (bytesIn: number, bytesOut: number) => void;
 }
 
-// Final empty fixed-Huffman block with BFINAL set: closes a stream whose blocks all sync-flushed.
-const FINAL_BLOCK = deflateRawSync(Buffer.alloc(0));
-
 function compressBlock(block: Buffer, dictionary: Buffer | undefined, level: number): Promise<Buffer> {
   const options: ZlibOptions = {
     level,
     finishFlush: constants.Z_SYNC_FLUSH,
-    // Output in one piece: a small chunkSize makes zlib hop back to the main thread every 16 KiB.
-    chunkSize: block.length + 64 * 1024,
+    // Output in one piece for anything that deflates to a quarter or less, like text (a small chunkSize
+    // makes zlib hop back to the main thread every 16 KiB); no bigger, since the output keeps the whole
+    // buffer alive until it is collected.
+    chunkSize: Math.ceil(block.length / 4) + 64 * 1024,
     ...(dictionary ? { dictionary } : {}),
   };
   return new Promise((resolve, reject) => deflateRaw(block, options, (err, out) => (err ? reject(err) : resolve(out))));
@@ -50,11 +50,23 @@ function gzipTrailer(crc: number, size: number): Buffer {
   return trailer;
 }
 
-async function* blocksOf(source: AsyncIterable<Uint8Array>, blockSize: number): AsyncGenerator<Block> {
+async function* blocksOf(source: AsyncIterable<Uint8Array | DeflatedRun>, blockSize: number): AsyncGenerator<Block | DeflatedRun> {
   let parts: Buffer[] = [];
   let length = 0;
   for await (const chunk of source) {
+    if (chunk instanceof DeflatedRun) {
+      if (length > 0) yield { parts, length };
+      parts = [];
+      length = 0;
+      yield chunk;
+      continue;
+    }
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (length === 0 && buf.length >= blockSize / 2 && buf.length <= blockSize * 2) {
+      // A chunk about a block's size (a table file's text) is a block as it is: no copy to join parts.
+      yield { parts: [buf], length: buf.length };
+      continue;
+    }
     while (buf.length > 0) {
       const take = Math.min(blockSize - length, buf.length);
       parts.push(buf.subarray(0, take));
@@ -70,39 +82,63 @@ async function* blocksOf(source: AsyncIterable<Uint8Array>, blockSize: number): 
   if (length > 0) yield { parts, length };
 }
 
-export async function* parallelGzip(source: AsyncIterable<Uint8Array>, options: ParallelGzipOptions = {}): AsyncGenerator<Buffer> {
+/** Running totals of a deflate stream: CRC-32 and length of its input, bytes written out, its last input block. */
+export interface DeflateTally {
+  crc: number;
+  bytesIn: number;
+  bytesOut: number;
+  previous?: Block;
+}
+
+export function newTally(): DeflateTally {
+  return { crc: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+/**
+ * The source as raw deflate, every block sync-flushed and none final: the body of a gzip member,
+ * or a run to splice into one later. Deflated runs in the source are passed on as they are.
+ */
+export async function* deflateBlocks(
+  source: AsyncIterable<Uint8Array | DeflatedRun>, tally: DeflateTally, options: ParallelGzipOptions = {},
+): AsyncGenerator<Uint8Array> {
   const blockSize = options.blockSize ?? 1024 * 1024;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const level = options.level ?? 6;
   const store = options.storeIncompressible ?? true;
   const inFlight: Promise<Buffer[]>[] = [];
-  let crc = 0;
-  let bytesIn = 0;
-  let bytesOut = 0;
-  let previous: Block | undefined;
-
-  yield gzipHeader();
-  bytesOut += 10;
   const emit = async function* (): AsyncGenerator<Buffer> {
     for (const out of await inFlight.shift()!) {
-      bytesOut += out.length;
+      tally.bytesOut += out.length;
       yield out;
     }
   };
   try {
     for await (const block of blocksOf(source, blockSize)) {
-      for (const part of block.parts) crc = crc32(part, crc);
-      bytesIn += block.length;
+      if (block instanceof DeflatedRun) {
+        while (inFlight.length > 0) yield* emit();
+        for await (const out of block.deflated()) {
+          tally.bytesOut += out.byteLength;
+          yield out;
+        }
+        tally.crc = crc32Combine(tally.crc, block.crc, block.length);
+        tally.bytesIn += block.length;
+        if (block.length > 0) tally.previous = { parts: [block.tail], length: block.tail.length };
+        options.onProgress?.(tally.bytesIn, tally.bytesOut);
+        continue;
+      }
+      for (const part of block.parts) tally.crc = crc32(part, tally.crc);
+      tally.bytesIn += block.length;
       if (store && level > 0 && looksIncompressible(block)) {
         inFlight.push(Promise.resolve(storedBlocks(block)));
       } else {
-        const dictionary = previous ? tailOf(previous) : undefined;
-        inFlight.push(compressBlock(Buffer.concat(block.parts, block.length), dictionary, level).then((out) => [out]));
+        const dictionary = tally.previous ? tailOf(tally.previous) : undefined;
+        const input = block.parts.length === 1 ? block.parts[0] : Buffer.concat(block.parts, block.length);
+        inFlight.push(compressBlock(input, dictionary, level).then((out) => [out]));
       }
-      previous = block;
+      tally.previous = block;
       if (inFlight.length >= concurrency) {
         yield* emit();
-        options.onProgress?.(bytesIn, bytesOut);
+        options.onProgress?.(tally.bytesIn, tally.bytesOut);
       }
     }
     while (inFlight.length > 0) yield* emit();
@@ -110,9 +146,16 @@ export async function* parallelGzip(source: AsyncIterable<Uint8Array>, options: 
     // On abort, let pending compressions settle so no rejection goes unhandled.
     for (const pending of inFlight.splice(0)) pending.catch(() => undefined);
   }
+}
+
+export async function* parallelGzip(source: AsyncIterable<Uint8Array | DeflatedRun>, options: ParallelGzipOptions = {}): AsyncGenerator<Buffer> {
+  const tally = newTally();
+  yield gzipHeader();
+  tally.bytesOut += 10;
+  yield* deflateBlocks(source, tally, options) as AsyncGenerator<Buffer>;
   yield FINAL_BLOCK;
-  const trailer = gzipTrailer(crc, bytesIn);
+  const trailer = gzipTrailer(tally.crc, tally.bytesIn);
   yield trailer;
-  bytesOut += FINAL_BLOCK.length + trailer.length;
-  options.onProgress?.(bytesIn, bytesOut);
+  tally.bytesOut += FINAL_BLOCK.length + trailer.length;
+  options.onProgress?.(tally.bytesIn, tally.bytesOut);
 }

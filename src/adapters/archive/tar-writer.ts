@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Header, Pax } from 'tar';
+import { DeflatedRun } from './deflated-run';
 
 export interface TarEntrySource {
   /** Entry name inside the archive ('/'-separated, relative). */
@@ -53,13 +54,22 @@ function headerBlocks(entry: TarEntrySource): Buffer {
  * A POSIX (ustar + PAX) tar stream of the given entries, pulled lazily: each body is read only
  * when the consumer wants its bytes. Every entry's sha256 is reported as it completes. A body that
  * produces a different byte count than declared fails the stream rather than writing a bad tar.
+ * A body already deflated (a staged table file) is passed on whole, for the gzip stage to splice.
  */
 export async function* tarStream(
   entries: AsyncIterable<TarEntrySource>,
   onEntry?: (written: TarEntryWritten) => void,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Uint8Array | DeflatedRun> {
   for await (const entry of entries) {
     yield headerBlocks(entry);
+    if (entry.body instanceof DeflatedRun) {
+      if (entry.body.length !== entry.size) throw new EntrySizeMismatchError(entry.name, entry.size, entry.body.length);
+      yield entry.body;
+      const padding = (BLOCK - (entry.size % BLOCK)) % BLOCK;
+      if (padding > 0) yield ZEROS.subarray(0, padding);
+      onEntry?.({ name: entry.name, size: entry.size, sha256: entry.body.sha256 });
+      continue;
+    }
     const hash = createHash('sha256');
     let written = 0;
     const body = entry.body instanceof Uint8Array ? [entry.body] : entry.body;

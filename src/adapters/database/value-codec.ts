@@ -19,6 +19,19 @@ export function decodeRow(table: TableDef, raw: Record<string, unknown>): Row {
   return row;
 }
 
+/**
+ * `decodeRow` for a row the driver returned that nothing else holds: its values are replaced in
+ * place (one object fewer per row on the backup path, where millions pass).
+ */
+export function decodeRowInPlace(table: TableDef, raw: Record<string, unknown>): Row {
+  for (const col of table.columns) {
+    const value = canonicalValue(col, raw[col.name]);
+    if (value === NOT_CANONICAL) throw unreadable(table, col, raw);
+    raw[col.name] = value;
+  }
+  return raw as Row;
+}
+
 function unreadable(table: TableDef, col: ColumnDef, raw: Record<string, unknown>): DomainError {
   const result = coerceValue(col, raw[col.name]);
   return new DomainError(

@@ -1,7 +1,13 @@
 import type { ArchiveValue, ColumnDef, Row } from '../schema/column';
 
-/** Text collected before it is encoded and handed on: big enough that a chunk costs little each. */
-const CHUNK = 64 * 1024;
+/**
+ * Bytes per chunk handed on: about the block size compressors work in, so a chunk needs no
+ * joining to its neighbours. Each line is encoded straight into the chunk (a line at a time: small
+ * strings encode fast, where one long concatenation would be flattened at great cost).
+ */
+const CHUNK = 1024 * 1024;
+/** UTF-8 needs at most 3 bytes per UTF-16 code unit. */
+const MAX_BYTES_PER_UNIT = 3;
 
 /**
  * A table file's text as a stream of UTF-8 chunks: a JSON array with one object per line, keys in
@@ -12,20 +18,35 @@ const CHUNK = 64 * 1024;
 export async function* tableJsonChunks(pages: AsyncIterable<readonly Row[]>, columns: readonly ColumnDef[]): AsyncGenerator<Uint8Array> {
   const encoder = new TextEncoder();
   const line = rowEncoder(columns);
-  let text = '[';
+  let chunk = new Uint8Array(CHUNK);
+  let used = 0;
   let first = true;
+  const put = (text: string) => (used += encoder.encodeInto(text, chunk.subarray(used)).written);
+  put('[');
   for await (const page of pages) {
     for (const row of page) {
-      text += (first ? '\n  ' : ',\n  ') + line(row);
+      const text = (first ? '\n  ' : ',\n  ') + line(row);
       first = false;
-      if (text.length >= CHUNK) {
-        yield encoder.encode(text);
-        text = '';
+      if (used + text.length * MAX_BYTES_PER_UNIT > CHUNK) {
+        yield chunk.subarray(0, used);
+        chunk = new Uint8Array(CHUNK);
+        used = 0;
+        if (text.length * MAX_BYTES_PER_UNIT > CHUNK) {
+          yield encoder.encode(text);
+          continue;
+        }
       }
+      put(text);
     }
   }
-  text += first ? ']\n' : '\n]\n';
-  yield encoder.encode(text);
+  const end = first ? ']\n' : '\n]\n';
+  if (used + end.length > CHUNK) {
+    yield chunk.subarray(0, used);
+    chunk = new Uint8Array(end.length);
+    used = 0;
+  }
+  put(end);
+  yield chunk.subarray(0, used);
 }
 
 /** One row as a JSON object with the columns' keys in schema order (absent values as null). */
