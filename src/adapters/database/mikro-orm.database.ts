@@ -8,8 +8,8 @@ import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 import { declareDialect } from './migrations/dialect-of';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/migration-list';
-import { MikroOrmAccountStore } from './mikro-orm.account-store';
-import { MikroOrmRecordStore } from './mikro-orm.record-store';
+import { KnexAccountStore } from './knex.account-store';
+import { KnexRecordStore } from './knex.record-store';
 import { KnexBackupJobStore } from './knex.backup-job-store';
 import { KnexLockStore } from './knex.lock-store';
 import { KnexAttemptCounterStore } from './knex.attempt-counter-store';
@@ -60,8 +60,8 @@ export async function createEngineDatabase(engine: Engine, logger: Logger = sile
 
 export class MikroOrmDatabase implements DatabaseBackend {
   readonly kind: string;
-  readonly records: MikroOrmRecordStore;
-  readonly accounts: MikroOrmAccountStore;
+  readonly records: KnexRecordStore;
+  readonly accounts: KnexAccountStore;
   readonly jobs: KnexBackupJobStore;
   readonly locks: KnexLockStore;
   readonly attempts: KnexAttemptCounterStore;
@@ -82,8 +82,8 @@ export class MikroOrmDatabase implements DatabaseBackend {
     this.knex = orm.em.getKnex();
     // SQLite has one write connection: lease renewals during a long restore go inside its transaction.
     const writer = engine.dialect === 'sqlite' ? new WriterSlot() : undefined;
-    this.records = new MikroOrmRecordStore(this.knex, engine, this.stats, writer);
-    this.accounts = new MikroOrmAccountStore(this.knex, engine);
+    this.records = new KnexRecordStore(this.knex, engine, this.stats, writer);
+    this.accounts = new KnexAccountStore(this.knex, engine);
     this.jobs = new KnexBackupJobStore(this.knex, engine);
     this.locks = new KnexLockStore(this.knex, engine, writer);
     this.attempts = new KnexAttemptCounterStore(this.knex, engine);

@@ -17,7 +17,7 @@ const LEGACY_MARKERS = 'aviary_migration_runs';
 const LEGACY_MARKER_KIND = 'commit-marker';
 
 /** RecordStore over the knex of a MikroORM instance; snapshot semantics come from the engine. */
-export class MikroOrmRecordStore implements RecordStore {
+export class KnexRecordStore implements RecordStore {
   readonly kind: string;
 
   constructor(

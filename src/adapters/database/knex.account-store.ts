@@ -14,7 +14,7 @@ const col = (table: TableDef, name: string) => table.columns.find((c) => c.name 
 const REVOKED = 'aviary_revoked_sessions';
 
 /** The accounts port on the knex of the MikroORM instance, every value through the shared codec. */
-export class MikroOrmAccountStore implements AccountStore {
+export class KnexAccountStore implements AccountStore {
   constructor(
     private readonly knex: Knex,
     private readonly engine: Engine,
