@@ -24,6 +24,8 @@ const MAX_PAGE_ROWS = 2_000;
 const SAMPLE_ROWS = 200;
 /** MySQL-family statements hold at most 65,535 placeholders; fewer keep each packet small. */
 const MAX_BINDINGS_PER_STATEMENT = 8_000;
+/** Text per statement, well inside MariaDB's default 16 MiB max_allowed_packet even at 4 bytes a character. */
+const MAX_STATEMENT_CHARS = 2 * 1024 * 1024;
 
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
@@ -131,9 +133,14 @@ export class KnexRecordAccess implements RecordWriter {
       await guarded(this.engine, () => this.db(def.name).insert(encoded), `insert into ${def.name}`);
       written += encoded.length;
     };
+    let bytes = 0;
     for await (const row of rows) {
       chunk.push(row);
-      if (chunk.length >= perStatement) await flush();
+      for (const value of Object.values(row)) if (typeof value === 'string') bytes += value.length;
+      if (chunk.length >= perStatement || bytes >= MAX_STATEMENT_CHARS) {
+        await flush();
+        bytes = 0;
+      }
     }
     if (chunk.length > 0) await flush();
     return written;

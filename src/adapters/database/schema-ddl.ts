@@ -33,6 +33,7 @@ export function sqlType(col: Pick<ColumnDef, 'type' | 'length'>, dialect: Dialec
     case 'string':
       return `varchar(${col.length ?? 255})`;
     case 'text':
-      return 'text';
+      // MySQL-family TEXT stops at 64 KiB; SQLite's and PostgreSQL's text have no such limit.
+      return my ? 'longtext' : 'text';
   }
 }

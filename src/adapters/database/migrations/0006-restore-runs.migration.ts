@@ -1,4 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tableOptions } from '../schema-ddl';
+import { dialectOf } from './dialect-of';
 
 /**
  * Asynchronous restores (`POST /api/admin/restore` with `async: true`): phase, progress, heartbeat and
@@ -21,7 +23,7 @@ export class RestoreRunsMigration extends Migration {
   "started_at" bigint not null,
   "completed_at" bigint null,
   "heartbeat_at" bigint not null
-)`);
+)${tableOptions(dialectOf(this.driver))}`);
     this.addSql('create index if not exists "ix_aviary_restore_runs_status" on "aviary_restore_runs" ("status", "heartbeat_at")');
     this.addSql('create index if not exists "ix_aviary_restore_runs_completed" on "aviary_restore_runs" ("completed_at")');
   }

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { tableOptions } from '../schema-ddl';
 import { dialectOf } from './dialect-of';
 
 /**
@@ -11,7 +12,9 @@ import { dialectOf } from './dialect-of';
  */
 export class StructuredLocksAndRestoreCommitsMigration extends Migration {
   up(): void {
-    const id = dialectOf(this.driver) === 'postgres' ? 'uuid' : 'text';
+    const dialect = dialectOf(this.driver);
+    // A MySQL-family key cannot be TEXT; markers are UUIDs.
+    const id = dialect === 'postgres' ? 'uuid' : dialect === 'mysql' ? 'char(36)' : 'text';
     const locks = '"aviary_service_locks"';
     this.addSql(`alter table ${locks} add column "holder_host" varchar(255) null`);
     this.addSql(`alter table ${locks} add column "holder_pid" integer null`);
@@ -22,7 +25,7 @@ export class StructuredLocksAndRestoreCommitsMigration extends Migration {
     this.addSql(`create table if not exists "aviary_restore_commits" (
   "marker_id" ${id} primary key,
   "committed_at" bigint not null
-)`);
+)${tableOptions(dialect)}`);
     this.addSql(`insert into "aviary_restore_commits" ("marker_id", "committed_at")
 select "id", coalesce("completed_at", "started_at") from "aviary_migration_runs" where "kind" = 'commit-marker'`);
     this.addSql(`delete from "aviary_migration_runs" where "kind" = 'commit-marker'`);
