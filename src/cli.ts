@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { isConfigError } from './adapters/config/app-config';
+import { checkOptions } from './adapters/cli/command';
 import { COMMANDS } from './adapters/cli/commands';
 import { openCliServices } from './cli-services';
 import { PLUGINS_VARIABLE } from './plugins/loader';
@@ -16,6 +17,15 @@ async function main(argv: string[]): Promise<number> {
   if (!command || name === 'help' || name === '--help') {
     process.stdout.write(usage());
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
+  }
+  const asked = checkOptions(command, args);
+  if (asked && 'help' in asked) {
+    process.stdout.write(`usage: aviary-backup ${command.usage}\n`);
+    return 0;
+  }
+  if (asked) {
+    process.stderr.write(`aviary-backup ${name}: unknown option ${asked.unknown}\nusage: aviary-backup ${command.usage}\n`);
+    return 2;
   }
   try {
     const env = plugins.length === 0 ? process.env : { ...process.env, [PLUGINS_VARIABLE]: [process.env[PLUGINS_VARIABLE], ...plugins].filter(Boolean).join(',') };

@@ -29,6 +29,21 @@ describe('aviary-backup backup create / restore (CLI)', () => {
     assert.deepEqual((await readdir(dataDir)).filter((n) => n.includes('partial')), []);
   });
 
+  it('--help prints the usage and does nothing; a mistyped option is refused (exit 2) before anything runs', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'aviary-cli-help-'));
+    try {
+      const { stdout } = await cli(['backup', 'create', '--help'], { DATA_DIR: fresh });
+      assert.match(stdout, /usage: aviary-backup backup create/);
+      for (const args of [['backup', 'create', '--no-file'], ['restore', 'some.tar.gz', '--user', 'x', '--yes'], ['verify', 'x.tar.gz', '--jsn']]) {
+        await assert.rejects(cli(args, { DATA_DIR: fresh }), (e: { code: number; stderr: string }) =>
+          e.code === 2 && new RegExp(`unknown option ${args.find((a) => /^--(no-file|user|jsn)$/.test(a))}`).test(e.stderr) && /usage: aviary-backup/.test(e.stderr));
+      }
+      assert.deepEqual(await readdir(fresh), [], 'no database, no backup, nothing written');
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it('stores a listed backup job by default, and refuses malformed and unknown user ids', async () => {
     const { stdout } = await cli(['backup', 'create', '--no-files'], { DATA_DIR: dataDir });
     assert.match(stdout, /backup aviary_backup_\d{8}_\d{6}(_\d+)?\.tar\.gz stored/);

@@ -41,3 +41,20 @@ export function parseArgs(args: string[], valued: readonly string[] = []): { fla
 export function listFlag(value: string | true | undefined): string[] {
   return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }
+
+/**
+ * What a command's arguments ask before it runs: its usage (`--help`, `-h`), or a refusal of an
+ * option its usage does not name. A mistyped option is never ignored: `restore --user ID` would
+ * otherwise restore every user, `backup create --help` would take a backup.
+ */
+export function checkOptions(command: Pick<CliCommand, 'usage'>, args: readonly string[]): { help: true } | { unknown: string } | null {
+  const known = new Set([...command.usage.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]));
+  for (const arg of args) {
+    if (arg === '--') break;
+    if (arg === '--help' || arg === '-h') return { help: true };
+    if (!arg.startsWith('--')) continue;
+    const name = arg.slice(2).split('=')[0];
+    if (!known.has(name)) return { unknown: `--${name}` };
+  }
+  return null;
+}
