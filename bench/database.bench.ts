@@ -86,7 +86,7 @@ function postgresEnv(dataDir: string, database: string): NodeJS.ProcessEnv {
 }
 
 async function cli(build: string, args: string[], env: NodeJS.ProcessEnv) {
-  return runMeasured(process.execPath, [join(build, 'src/adapters/cli/main.js'), ...args], { env });
+  return runMeasured(process.execPath, [join(build, 'src/cli.js'), ...args], { env });
 }
 
 async function measure(work: string, rows: number, run: () => Promise<{ wallMs: number; maxRssKb?: number }>, archive?: string): Promise<void> {
