@@ -17,6 +17,7 @@ import { settleRestore } from './restore/settle-restore';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
 import { readCurrentState } from './validate-archive/current-state';
+import type { RestoreRunReport } from '../ports/restore-run-store.port';
 
 export type RestorePhase = 'locking' | 'reading' | 'safety-backup' | 'database' | 'files' | 'finishing' | 'done';
 
@@ -41,13 +42,8 @@ export interface RestoreInput {
   readonly onProgress?: (phase: RestorePhase, percent: number) => void;
 }
 
-export interface RestoreReport {
-  readonly restoreId: string;
-  readonly rows: Record<string, number>;
-  readonly filesRestored: number;
-  readonly filesRemoved: number;
-  readonly safetyBackupJobId: string | null;
-  readonly warnings: readonly string[];
+/** What a restore reports: the counts a stored restore run keeps, plus the analysis of its archive. */
+export interface RestoreReport extends RestoreRunReport {
   readonly analysis: BackupAnalysis;
 }
 
