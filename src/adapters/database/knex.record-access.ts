@@ -1,13 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import type { Knex } from '@mikro-orm/knex';
 import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef, type AviaryTableName } from '../../domain/schema/aviary-schema';
 import { isUuid } from '../../domain/schema/values';
 import { InvalidInputError } from '../../domain/errors';
-import type { RecordWriter, RowFilter } from '../../application/ports/record-store.port';
+import type { RecordWriter, RowFilter, TableJsonChunk } from '../../application/ports/record-store.port';
+import { rowEncoder } from '../../domain/archive/table-json';
 import type { Engine } from './engine';
 import { guarded, translateDriverError } from './driver-errors';
 import { decodeRowInPlace, encodeRow, normaliseRow } from './value-codec';
 import { copyRows, insertSqliteRows, type PgConnection, type RowSource, type SqliteConnection } from './bulk-insert';
+import { sqliteJsonLine } from './sqlite-json-lines';
 
 /**
  * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
@@ -27,9 +30,29 @@ const MAX_BINDINGS_PER_STATEMENT = 8_000;
 /** Text per statement, well inside MariaDB's default 16 MiB max_allowed_packet even at 4 bytes a character. */
 const MAX_STATEMENT_CHARS = 2 * 1024 * 1024;
 
+/**
+ * SQLite table files are read in pages of about JSON_PAGE_BYTES of text (one blob each, see
+ * `tableJson`): a page is held a few times over while it passes from SQLite to the spool.
+ */
+const JSON_PAGE_BYTES = 512 * 1024;
+const JSON_FIRST_PAGE_ROWS = 2_000;
+const JSON_MAX_PAGE_ROWS = 20_000;
+/** Between the rows of a table file, and before its first (see table-json). */
+const LINE_SEPARATOR = ',\n  ';
+const FIRST_LINE = '[\n  ';
+
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
   streamBatches: number;
+  /** SQLite table-file pages SQLite could not write itself, encoded from rows instead. */
+  jsonPagesFromRows?: number;
+}
+
+interface JsonPage {
+  n: number;
+  last: unknown;
+  lines: number;
+  body: Buffer | null;
 }
 
 /**
@@ -38,11 +61,16 @@ export interface StoreStats {
  * each call before the next (calls between the pages of a stream are fine; Promise.all is not).
  */
 export class KnexRecordAccess implements RecordWriter {
+  /** SQLite only: the table files written by SQLite itself (see sqlite-json-lines). */
+  readonly tableJson?: (table: AviaryTableName, filter?: RowFilter) => AsyncIterable<TableJsonChunk>;
+
   constructor(
     private readonly db: Knex.Transaction,
     private readonly engine: Engine,
     private readonly stats: StoreStats,
-  ) {}
+  ) {
+    if (engine.dialect === 'sqlite') this.tableJson = (table, filter) => this.sqliteTableJson(table, filter);
+  }
 
   async count(table: AviaryTableName, filter?: RowFilter): Promise<number> {
     const def = definition(table);
@@ -89,6 +117,66 @@ export class KnexRecordAccess implements RecordWriter {
       for (const row of raw) decodeRowInPlace(def, row);
       yield raw as Row[];
     }
+  }
+
+  /**
+   * Keyset pages as in `pages`, each one query that returns the page's lines joined into one blob
+   * (`sqliteJsonLine`): no row object is made. A page with a value the expression does not cover,
+   * or with text that is not valid UTF-8 (the driver would have read U+FFFD), is read again as
+   * rows and encoded here, so the bytes are always those of the row path.
+   */
+  private async *sqliteTableJson(table: AviaryTableName, filter?: RowFilter): AsyncGenerator<TableJsonChunk> {
+    const def = definition(table);
+    const key = this.keyExpression(def);
+    const fetch = (after: unknown, limit: number, first: boolean): Promise<JsonPage> => {
+      const inner = this.filtered(def, filter).select(this.db.raw(`${key} as k`), this.db.raw(`${sqliteJsonLine(def)} as line`)).orderByRaw(key).limit(limit);
+      if (after !== undefined) inner.whereRaw(`${key} > ?`, [after as Knex.Value]);
+      const { sql, bindings } = inner.toSQL();
+      const outer = this.db.raw(
+        `select count(*) as n, max(k) as last, count(line) as lines, cast(? || group_concat(line, ?) as blob) as body from (${sql})`,
+        [first ? FIRST_LINE : LINE_SEPARATOR, LINE_SEPARATOR, ...bindings],
+      );
+      const page = guarded(this.engine, async () => ((await outer) as unknown as JsonPage[])[0], `read ${table}`);
+      page.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
+      return page;
+    };
+    let limit = JSON_FIRST_PAGE_ROWS;
+    let after: unknown;
+    let first = true;
+    let wrote = false;
+    let next: Promise<JsonPage> | null = fetch(after, limit, first);
+    while (next) {
+      const page: JsonPage = await next;
+      this.stats.streamBatches += 1;
+      const complete = page.n > 0 && page.lines === page.n && page.body !== null && isUtf8(page.body);
+      // The next page is asked for at once when this one is whole; a page read again as rows first
+      // (its blob said nothing about the size of its rows).
+      const chunk = page.n === 0 ? null : complete ? { bytes: page.body!, rows: page.n } : await this.jsonFromRows(def, filter, after, limit, first);
+      if (page.n < limit) next = null;
+      else {
+        after = page.last;
+        first = false;
+        limit = Math.min(JSON_MAX_PAGE_ROWS, Math.max(MIN_PAGE_ROWS, Math.floor((JSON_PAGE_BYTES * page.n) / Math.max(1, chunk!.bytes.byteLength))));
+        next = fetch(after, limit, first);
+      }
+      if (chunk) {
+        wrote = true;
+        yield chunk;
+      }
+    }
+    yield { bytes: Buffer.from(wrote ? '\n]\n' : '[]\n'), rows: 0 };
+  }
+
+  /** One page of a table file encoded from its rows, as the row path writes it. */
+  private async jsonFromRows(def: TableDef, filter: RowFilter | undefined, after: unknown, limit: number, first: boolean): Promise<TableJsonChunk> {
+    this.stats.jsonPagesFromRows = (this.stats.jsonPagesFromRows ?? 0) + 1;
+    const key = this.keyExpression(def);
+    const query = this.filtered(def, filter).select(def.columns.map((c) => c.name)).orderByRaw(key).limit(limit);
+    if (after !== undefined) query.whereRaw(`${key} > ?`, [after as Knex.Value]);
+    const rows = (await guarded(this.engine, () => query, `read ${def.name}`)) as Record<string, unknown>[];
+    const line = rowEncoder(def.columns);
+    const text = (first ? FIRST_LINE : LINE_SEPARATOR) + rows.map((row) => line(decodeRowInPlace(def, row))).join(LINE_SEPARATOR);
+    return { bytes: Buffer.from(text), rows: rows.length };
   }
 
   /**

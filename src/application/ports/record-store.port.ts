@@ -7,6 +7,12 @@ export interface RowFilter {
   readonly in: readonly string[];
 }
 
+/** A piece of a table file (see `RecordReader.tableJson`) and how many rows it completes. */
+export interface TableJsonChunk {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+}
+
 export interface RecordReader {
   count(table: AviaryTableName, filter?: RowFilter): Promise<number>;
   /**
@@ -20,6 +26,12 @@ export interface RecordReader {
    * back to `stream` (see `rowPages`).
    */
   pages?(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]>;
+  /**
+   * The table file of the same rows as `stream`: exactly the bytes `tableJsonChunks`
+   * (domain/archive/table-json) writes for them, in pieces, each with the rows it completes.
+   * Optional, for stores that write it faster than rows are encoded one by one.
+   */
+  tableJson?(table: AviaryTableName, filter?: RowFilter): AsyncIterable<TableJsonChunk>;
 }
 
 export interface RecordWriter extends RecordReader {

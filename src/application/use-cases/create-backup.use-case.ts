@@ -10,7 +10,7 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import type { ArchiveEncoder, ArchiveSourceEntry, EncodedEntry, StagedBody } from '../ports/archive-encoder.port';
 import type { BlobStore, ByteStream } from '../ports/blob-store.port';
 import type { FaultPoints } from '../ports/fault-points.port';
-import type { RecordReader, RecordStore } from '../ports/record-store.port';
+import type { RecordReader, RecordStore, TableJsonChunk } from '../ports/record-store.port';
 import type { Clock, Logger } from '../ports/system.port';
 import { BackupMeter, type BackupProgress } from './create-backup/backup-meter';
 import { planBackup, type BackupPlan, type FilePlan } from './create-backup/backup-plan';
@@ -129,11 +129,23 @@ export class CreateBackup {
     for (const table of plan.tables) {
       run.signal?.throwIfAborted();
       const before = rowsDone;
-      const pages = this.tablePages(reader, table, run, includeConfigs, missing, (n) => (rowsDone += n));
-      const chunks = metered(tableJsonChunks(pages, table.columns), (bytes) => meter.staging(bytes, rowsDone, Math.max(0, rowsTotal - rowsDone), knownBytes));
+      const file = this.tableFile(reader, table, run, includeConfigs, missing, (n) => (rowsDone += n));
+      const chunks = metered(file, (bytes) => meter.staging(bytes, rowsDone, Math.max(0, rowsTotal - rowsDone), knownBytes));
       const body = await this.encoder.stage(chunks);
       staged.push({ name: table.name, rows: rowsDone - before, body });
     }
+  }
+
+  /**
+   * A table file's bytes: written by the store when it can and no row has to be looked at on the
+   * way (document rows checked against files, pairing files blanked), else encoded here from rows.
+   */
+  private tableFile(
+    reader: RecordReader, table: TableDef, run: Run, includeConfigs: boolean, missing: MissingDocuments | null, onRows: (n: number) => void,
+  ): AsyncIterable<Uint8Array> {
+    const rowsNeeded = (table.name === 'documents' && missing !== null) || (table.name === 'users' && !includeConfigs);
+    if (reader.tableJson && !rowsNeeded) return storeTableFile(reader.tableJson(table.name as AviaryTableName, run.plan.filters.get(table.name)), run, onRows);
+    return tableJsonChunks(this.tablePages(reader, table, run, includeConfigs, missing, onRows), table.columns);
   }
 
   private async *tablePages(
@@ -209,6 +221,14 @@ function archiveSize(metadataBytes: number, staged: readonly StagedTable[], file
     tarSize(manifestBytes) +
     2 * TAR_BLOCK
   );
+}
+
+async function* storeTableFile(chunks: AsyncIterable<TableJsonChunk>, run: Run, onRows: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    run.signal?.throwIfAborted();
+    onRows(chunk.rows);
+    yield chunk.bytes;
+  }
 }
 
 async function* metered(chunks: AsyncIterable<Uint8Array>, onBytes: (bytes: number) => void): AsyncGenerator<Uint8Array> {
