@@ -19,11 +19,12 @@ let collector: ((options: { type: 'minor' }) => void) | null | undefined;
 
 /**
  * Collects V8's young generation, where the staged chunks (the database driver's page buffers,
- * deflate's output) die. Staging allocates little else on the JS heap, so V8 would collect them
- * only every few tens of MB of external memory, and the process's peak RSS held that much dead
- * buffer memory. A minor collection of a small young generation takes well under a millisecond.
- * The `gc` function is exposed at run time (the CLI is started without --expose-gc); where that is
- * not possible, nothing is collected early.
+ * deflate's output, the buffers read back) die. Staging allocates little else on the JS heap, so
+ * V8 collected them only every few tens of MB of external memory, and the process's peak RSS held
+ * that much dead buffer memory. A minor collection of a small young generation takes well under a
+ * millisecond. (Forced major collections made it worse: each promotes the chunks alive at that
+ * moment.) The `gc` function is exposed at run time (the CLI is started without --expose-gc);
+ * where that is not possible, nothing is collected early.
  */
 function collectYoung(): void {
   if (collector === undefined) {
@@ -134,13 +135,19 @@ async function openAnonymous(dir: string): Promise<FileHandle> {
   }
 }
 
+/** The deflated bytes as stored; each read is a new buffer (the archive's consumer may hold it), collected as they go. */
 async function* readBack(file: FileHandle, size: number): AsyncGenerator<Uint8Array> {
+  let sinceCollect = 0;
   for (let position = 0; position < size; ) {
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await file.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0) break; // the tar writer reports the short body
     position += bytesRead;
     yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+    if ((sinceCollect += bytesRead) >= COLLECT_EVERY) {
+      sinceCollect = 0;
+      collectYoung();
+    }
   }
 }
 

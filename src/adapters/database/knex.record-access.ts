@@ -35,7 +35,8 @@ const MAX_STATEMENT_CHARS = 2 * 1024 * 1024;
  * `tableJson`): a page is held a few times over while it passes from SQLite to the spool.
  */
 const JSON_PAGE_BYTES = 512 * 1024;
-const JSON_FIRST_PAGE_ROWS = 2_000;
+/** Small: a table whose pages go through rows (users with fractional page_dpi) holds its first page as rows. */
+const JSON_FIRST_PAGE_ROWS = 500;
 const JSON_MAX_PAGE_ROWS = 20_000;
 /** Between the rows of a table file, and before its first (see table-json). */
 const LINE_SEPARATOR = ',\n  ';
