@@ -41,6 +41,8 @@ export interface BootOptions extends ConfigOverrides {
   readonly http?: HttpEmbedding;
   /** Run the single-user → multi-user migration among the startup tasks (default true). */
   readonly startupMigration?: boolean;
+  /** Record Prometheus metrics and serve `GET /metrics` (default true; the CLI's commands do not). */
+  readonly metrics?: boolean;
 }
 
 export interface BootedService {
@@ -93,7 +95,7 @@ export async function bootService(options: BootOptions = {}): Promise<BootedServ
 
     const secret = await loadJwtSecret(config.dataDir, config.auth.jwtSecret);
     const container = buildContainer(config, logger, { database: opened.database, blobs: opened.blobs }, secret, options.http,
-      featureModules({ startupMigration: options.startupMigration }));
+      featureModules({ startupMigration: options.startupMigration, metrics: options.metrics }));
     const firstAdmin = config.multiUser ? await createFirstAdmin(container, config, logger) : undefined;
     for (const task of container.getAll<StartupTask>(HTTP_TOKENS.StartupTask)) await task({ firstAdminCreated: Boolean(firstAdmin) });
     if (options.background) {

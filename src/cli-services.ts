@@ -16,7 +16,7 @@ import { bootService, INITIAL_PASSWORD_FILE } from './boot';
  * and the use cases the commands call. Each is built on first use.
  */
 export const openCliServices: OpenCliServices = async (env, options = {}): Promise<CliServices> => {
-  const service = await bootService({ env, background: false, startupMigration: options.startupMigration });
+  const service = await bootService({ env, background: false, metrics: false, startupMigration: options.startupMigration });
   const c = service.container;
   return {
     dataDir: service.config.dataDir,

@@ -14,12 +14,10 @@ import { EnsureFirstAdmin } from './application/use-cases/ensure-first-admin.use
 import { GetAdminStatus } from './application/use-cases/get-admin-status.use-case';
 import { ResetPassword } from './application/use-cases/reset-password.use-case';
 import type { RecordStore } from './application/ports/record-store.port';
-import { adminStatusRoutes } from './adapters/http/admin-status.router';
 import { BcryptPasswordHasher } from './adapters/auth/bcrypt.password-hasher';
 import { HmacApiKeyTagger } from './adapters/auth/hmac.api-key-tagger';
-import { JwtTokenService } from './adapters/auth/jwt.token-service';
 import type { AppConfig } from './adapters/config/app-config';
-import { AdminRouteContribution, createApiRouter, HttpEmbedding } from './adapters/http/create-router';
+import type { AdminRouteContribution, HttpEmbedding } from './adapters/http/create-router';
 import { faultPointsFromEnv } from './adapters/system/env.fault-points';
 import { CryptoIdGenerator, SystemClock } from './adapters/system/system-clock';
 import { archiveModule } from './composition/archive.module';
@@ -31,6 +29,12 @@ import { singleToMultiModule } from './composition/single-to-multi.module';
 import { restoreModule } from './composition/restore.module';
 
 export { HTTP_TOKENS } from './composition/http-tokens';
+
+// Required when first resolved: only the server mounts routes and issues tokens, so a CLI command
+// builds the same container without loading express or jsonwebtoken.
+const httpRouter = () => require('./adapters/http/create-router') as typeof import('./adapters/http/create-router');
+const adminStatusRouter = () => require('./adapters/http/admin-status.router') as typeof import('./adapters/http/admin-status.router');
+const jwtTokens = () => require('./adapters/auth/jwt.token-service') as typeof import('./adapters/auth/jwt.token-service');
 
 export interface Backends {
   readonly database: DatabaseBackend;
@@ -60,7 +64,7 @@ export function buildContainer(
   c.bind(TOKENS.FaultPoints).toConstantValue(faultPointsFromEnv(process.env));
   c.bind(TOKENS.RecordStore).toResolvedValue((db: DatabaseBackend) => db.records, [TOKENS.Database]);
   c.bind(TOKENS.AccountStore).toResolvedValue((db: DatabaseBackend) => db.accounts, [TOKENS.Database]);
-  c.bind(HTTP_TOKENS.TokenService).toConstantValue(new JwtTokenService(jwtSecret, config.auth.sessionHours));
+  c.bind(HTTP_TOKENS.TokenService).toResolvedValue(() => new (jwtTokens().JwtTokenService)(jwtSecret, config.auth.sessionHours));
 
   c.bind(TOKENS.ApiKeyTagger).toConstantValue(new HmacApiKeyTagger(jwtSecret));
 
@@ -97,14 +101,14 @@ export function buildContainer(
   ]);
 
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
-    (status: GetAdminStatus) => adminStatusRoutes(status),
+    (status: GetAdminStatus) => adminStatusRouter().adminStatusRoutes(status),
     [GetAdminStatus],
   );
   for (const feature of features) feature(c, config);
 
   c.bind(HTTP_TOKENS.ApiRouter).toResolvedValue(
     (authenticator: Authenticator, database: DatabaseBackend, blobs: BlobStore, adminRoutes: AdminRouteContribution[], rootRoutes: Router[] | undefined) =>
-      createApiRouter({
+      httpRouter().createApiRouter({
         logger,
         authenticator,
         database,
@@ -129,12 +133,15 @@ export function buildContainer(
 export interface FeatureOptions {
   /** Run the single-user → multi-user migration at start (default true). */
   readonly startupMigration?: boolean;
+  /** Record and serve Prometheus metrics (default true; a one-shot command has nobody scraping it). */
+  readonly metrics?: boolean;
 }
 
 /** Feature modules in the order their routes are mounted; each lives in src/composition/. */
 export function featureModules(options: FeatureOptions = {}): readonly FeatureModule[] {
   // singleToMultiModule last: its startup run moves files only after an interrupted restore was recovered.
-  return [archiveModule, backupModule, restoreUploadModule, restoreModule, singleToMultiModule({ runAtStartup: options.startupMigration ?? true }), metricsModule];
+  const modules = [archiveModule, backupModule, restoreUploadModule, restoreModule, singleToMultiModule({ runAtStartup: options.startupMigration ?? true })];
+  return options.metrics === false ? modules : [...modules, metricsModule];
 }
 
 export const FEATURES: readonly FeatureModule[] = featureModules();

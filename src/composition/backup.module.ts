@@ -18,7 +18,6 @@ import { ValidateArchive } from '../application/use-cases/validate-archive.use-c
 import type { ArchiveReader } from '../application/ports/archive-reader.port';
 import { TarGzArchiveEncoder } from '../adapters/archive/tar-gz.archive-encoder';
 import type { AppConfig } from '../adapters/config/app-config';
-import { backupRoutes } from '../adapters/http/backup.router';
 import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { BackupScheduler } from '../adapters/jobs/backup-scheduler';
 import type { BackgroundService } from '../adapters/jobs/background-service';
@@ -28,6 +27,9 @@ import { parseCron } from '../domain/cron';
 import { SERVICE_VERSION } from '../service-version';
 import { HTTP_TOKENS } from './http-tokens';
 import { ARCHIVE_TOKENS } from './archive.module';
+
+// Required when the server mounts its routes: the CLI builds this container without loading express.
+const backupRouter = () => require('../adapters/http/backup.router') as typeof import('../adapters/http/backup.router');
 
 export const BACKUP_TOKENS = {
   ArchiveEncoder: Symbol.for('aviary.ArchiveEncoder'),
@@ -90,7 +92,7 @@ export function backupModule(c: Container, config: AppConfig): void {
   c.bind<BackgroundService>(HTTP_TOKENS.BackgroundService).toResolvedValue((scheduler: BackupScheduler) => scheduler, [BackupScheduler]);
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
     (queue: QueueBackup, remove: DeleteBackup, view: GetBackupJobs, blobs: BlobStore, status: GetBackupStatus) =>
-      backupRoutes({ queue, remove, view, blobs, status: () => status.execute() }),
+      backupRouter().backupRoutes({ queue, remove, view, blobs, status: () => status.execute() }),
     [QueueBackup, DeleteBackup, GetBackupJobs, TOKENS.BlobStore, GetBackupStatus],
   );
 }

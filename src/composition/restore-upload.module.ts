@@ -15,12 +15,14 @@ import { RunningAnalyses } from '../application/use-cases/restore-uploads/runnin
 import { RunCleanup } from '../application/use-cases/run-cleanup.use-case';
 import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
 import type { AppConfig } from '../adapters/config/app-config';
-import { cleanupRoutes } from '../adapters/http/cleanup.router';
-import { restoreUploadRoutes } from '../adapters/http/restore-upload.router';
 import type { BackgroundService } from '../adapters/jobs/background-service';
 import { RestoreUploadJanitor } from '../adapters/jobs/restore-upload-janitor';
 import type { AdminRouteContribution } from '../adapters/http/create-router';
 import { HTTP_TOKENS } from './http-tokens';
+
+// Required when the server mounts its routes: the CLI builds this container without loading express.
+const cleanupRouter = () => require('../adapters/http/cleanup.router') as typeof import('../adapters/http/cleanup.router');
+const restoreUploadRouter = () => require('../adapters/http/restore-upload.router') as typeof import('../adapters/http/restore-upload.router');
 
 /** Storage backends that can remove partial writes left by dead processes (the filesystem one can). */
 interface SweepsTemp {
@@ -75,8 +77,8 @@ export function restoreUploadModule(c: Container, config: AppConfig): void {
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
     (db: DatabaseBackend, receive: ReceiveRestoreUpload, analyze: AnalyzeRestoreUpload, status: GetRestoreUploadStatus,
       remove: DeleteRestoreUpload, validate: ValidateArchive) =>
-      restoreUploadRoutes({ maxUploadBytes: config.maxRestoreUploadBytes, uploads: db.uploads, receive, analyze, status, remove, validate }),
+      restoreUploadRouter().restoreUploadRoutes({ maxUploadBytes: config.maxRestoreUploadBytes, uploads: db.uploads, receive, analyze, status, remove, validate }),
     [TOKENS.Database, ReceiveRestoreUpload, AnalyzeRestoreUpload, GetRestoreUploadStatus, DeleteRestoreUpload, ValidateArchive],
   );
-  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue((cleanup: RunCleanup) => cleanupRoutes(cleanup), [RunCleanup]);
+  c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue((cleanup: RunCleanup) => cleanupRouter().cleanupRoutes(cleanup), [RunCleanup]);
 }

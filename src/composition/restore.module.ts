@@ -16,7 +16,6 @@ import { StartRestore } from '../application/use-cases/start-restore.use-case';
 import { RunBackupJob } from '../application/use-cases/run-backup-job.use-case';
 import { ValidateArchive } from '../application/use-cases/validate-archive.use-case';
 import type { AppConfig } from '../adapters/config/app-config';
-import { restoreRoutes } from '../adapters/http/restore.router';
 import { JsonlRowSpoolFactory } from '../adapters/restore/jsonl.row-spool';
 import { isDeadHolder, localHolder, PROCESS_TAG, THIS_PROCESS } from '../adapters/system/process-liveness';
 import type { AdminRouteContribution } from '../adapters/http/create-router';
@@ -24,6 +23,9 @@ import { ARCHIVE_TOKENS } from './archive.module';
 import { HTTP_TOKENS } from './http-tokens';
 import type { StartupTask } from './startup-task';
 import { RunsInThisProcess } from '../application/use-cases/restore/restore-runs';
+
+// Required when the server mounts its routes: the CLI builds this container without loading express.
+const restoreRouter = () => require('../adapters/http/restore.router') as typeof import('../adapters/http/restore.router');
 
 const RECOVERY_RETRY_MAX_MS = 60_000;
 
@@ -73,7 +75,7 @@ export function restoreModule(c: Container, config: AppConfig): void {
     [TOKENS.Database, TOKENS.Clock],
   );
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
-    (start: StartRestore, status: GetRestoreStatus) => restoreRoutes({ start, status }),
+    (start: StartRestore, status: GetRestoreStatus) => restoreRouter().restoreRoutes({ start, status }),
     [StartRestore, GetRestoreStatus],
   );
 }

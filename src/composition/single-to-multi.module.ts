@@ -9,12 +9,14 @@ import { TOKENS } from '../application/ports/tokens';
 import { MigrateSingleToMulti } from '../application/use-cases/migrate-single-to-multi.use-case';
 import type { AppConfig } from '../adapters/config/app-config';
 import type { AdminRouteContribution } from '../adapters/http/create-router';
-import { singleToMultiRoutes } from '../adapters/http/single-to-multi.router';
 import { singleUserDocuments } from '../adapters/storage/single-user-documents';
 import { FsPairingFileSource } from '../adapters/system/fs.pairing-file-source';
 import { isDeadHolder, localHolder } from '../adapters/system/process-liveness';
 import { type FeatureModule, HTTP_TOKENS } from './http-tokens';
 import type { StartupTask } from './startup-task';
+
+// Required when the server mounts its routes: the CLI builds this container without loading express.
+const singleToMultiRouter = () => require('../adapters/http/single-to-multi.router') as typeof import('../adapters/http/single-to-multi.router');
 
 /**
  * The lease a run holds. A run killed on this host frees it at once (its pid is gone); one on another host
@@ -57,7 +59,7 @@ export const singleToMultiModule = (options: SingleToMultiModuleOptions): Featur
     [TOKENS.Database, TOKENS.BlobStore, TOKENS.AccountStore, TOKENS.PasswordHasher, TOKENS.Clock, TOKENS.Logger, TOKENS.ApiKeyTagger, TOKENS.FaultPoints],
   );
   c.bind<AdminRouteContribution>(HTTP_TOKENS.AdminRoute).toResolvedValue(
-    (migration: MigrateSingleToMulti, db: DatabaseBackend) => singleToMultiRoutes(migration, db.migrationRuns),
+    (migration: MigrateSingleToMulti, db: DatabaseBackend) => singleToMultiRouter().singleToMultiRoutes(migration, db.migrationRuns),
     [MigrateSingleToMulti, TOKENS.Database],
   );
   c.bind<StartupTask>(HTTP_TOKENS.StartupTask).toResolvedValue(

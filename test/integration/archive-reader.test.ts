@@ -119,6 +119,16 @@ describe('TarGzArchiveReader.rows: the incremental JSON array parser', () => {
     await assert.rejects(rowsOf(bytes, 100), /is not valid UTF-8 \(at byte 7\)/);
   });
 
+  it('reads a chunk of a megabyte in pieces: characters split between them stay whole, errors keep their byte', async () => {
+    // "é" is two bytes; with the row's prefix, one of them falls on each side of every 64 KiB piece boundary.
+    const prefix = '[{"a":"';
+    const value = 'x'.repeat(64 * 1024 - prefix.length - 1) + 'é'.repeat(300_000);
+    const rows = await rowsOf(`${prefix}${value}"}]`, 1024 * 1024);
+    assert.deepEqual(rows, [{ a: value }]);
+    const bad = Buffer.concat([Buffer.from(`${prefix}${'x'.repeat(200_000)}`), Buffer.from([0xc3, 0x28]), Buffer.from('"}]')]);
+    await assert.rejects(rowsOf(bad, 1024 * 1024), new RegExp(`is not valid UTF-8 \\(at byte ${prefix.length + 200_000}\\)`));
+  });
+
   it('stops at a row larger than the limit without buffering the rest', async () => {
     const small = new TarGzArchiveReader({ maxJsonValueBytes: 1000 });
     async function* endless() {

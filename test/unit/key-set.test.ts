@@ -19,6 +19,29 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
     }
   });
 
+  it('finds every repeat among mostly ascending UUIDs, as archives list them, with keys out of order in between', () => {
+    const set = new KeySet();
+    const reference = new Set<string>();
+    const sorted = Array.from({ length: 30_000 }, () => randomUUID()).sort();
+    const keys: string[] = [];
+    for (let i = 0; i < sorted.length; i++) {
+      keys.push(sorted[i]);
+      // Now and then a key from much later (it comes again in its place: a repeat above the run's
+      // last), a repeat of a key already passed, or a brand-new key below the run's last.
+      if (i % 97 === 0) keys.push(sorted[Math.min(sorted.length - 1, i + 500)]);
+      if (i % 89 === 0 && i > 0) keys.push(sorted[Math.max(0, i - 1 - (i % 50))]);
+      if (i % 101 === 0) keys.push(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    }
+    let repeats = 0;
+    for (const key of keys) {
+      const expected = !reference.has(key);
+      if (!expected) repeats++;
+      reference.add(key);
+      assert.equal(set.add(key), expected, key);
+    }
+    assert.ok(repeats > 600, `only ${repeats} repeats were tried`);
+  });
+
   it('treats UUIDs case-insensitively, as the archive does', () => {
     const set = new KeySet();
     assert.equal(set.add('AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'), true);

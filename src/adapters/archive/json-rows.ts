@@ -7,6 +7,13 @@ type Phase = 'start' | 'null' | 'open' | 'element' | 'after' | 'comma' | 'end';
 type Row = Record<string, unknown>;
 
 const MAX_DEPTH = 64;
+/**
+ * Bytes decoded at a time. Node makes a decoded text of more than about 1 MB an external string
+ * (malloc'd outside the V8 heap, freed only by a full GC): decoding the archive's 1 MiB chunks
+ * whole left tens of MB of such strings and a fragmented malloc heap behind. Smaller pieces stay
+ * ordinary young-generation strings.
+ */
+const DECODE_BYTES = 64 * 1024;
 const STRING_SPECIAL = /["\\]/g;
 
 function describe(c: string): string {
@@ -162,10 +169,13 @@ export async function* jsonRows(name: string, body: ByteStream, maxRowChars: num
     }
   };
   for await (const chunk of body) {
-    const text = decode(chunk);
-    if (typeof text !== 'string') throw text;
-    offset += chunk.byteLength;
-    for (const row of scanner.push(text)) yield row;
+    for (let at = 0; at < chunk.byteLength; at += DECODE_BYTES) {
+      const piece = chunk.subarray(at, at + DECODE_BYTES);
+      const text = decode(piece);
+      if (typeof text !== 'string') throw text;
+      offset += piece.byteLength;
+      for (const row of scanner.push(text)) yield row;
+    }
   }
   const tail = decode();
   if (typeof tail !== 'string') throw tail;

@@ -1,13 +1,13 @@
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver, Knex } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
+import type { Migrator } from '@mikro-orm/migrations';
 import type { DatabaseBackend } from '../../application/ports/database.port';
 import type { Logger } from '../../application/ports/system.port';
 import { DEFAULT_SYSTEM_SETTINGS, systemSettings } from '../../domain/schema/aviary-schema';
 import type { Engine } from './engine';
 import { guarded } from './driver-errors';
 import { declareDialect } from './migrations/dialect-of';
-import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations/migration-list';
+import { MIGRATION_NAMES, MIGRATIONS_TABLE } from './migrations/migration-names';
 import { KnexAccountStore } from './knex.account-store';
 import { KnexRecordStore } from './knex.record-store';
 import { KnexBackupJobStore } from './knex.backup-job-store';
@@ -18,8 +18,8 @@ import { KnexHousekeepingStore } from './knex.housekeeping-store';
 import { KnexRestoreUploadStore } from './knex.restore-upload-store';
 import { KnexRestoreRunStore } from './knex.restore-run-store';
 import type { StoreStats } from './knex.record-access';
-import { postgresEngine, type PostgresOptions } from './postgres.engine';
-import { sqliteEngine, type SqliteOptions } from './sqlite.engine';
+import type { PostgresOptions } from './postgres.engine';
+import type { SqliteOptions } from './sqlite.engine';
 import { encodeRow, normaliseRow } from './value-codec';
 import { WriterSlot } from './writer-slot';
 
@@ -27,9 +27,15 @@ export type MikroOrmDatabaseOptions = ({ kind: 'sqlite' } & SqliteOptions) | ({ 
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 
-/** One MikroORM-backed implementation for both built-in engines; nothing connects until first use. */
+/**
+ * One MikroORM-backed implementation for both built-in engines; nothing connects until first use.
+ * Only the configured engine's driver is loaded (each costs megabytes in every process).
+ */
 export function createMikroOrmDatabase(options: MikroOrmDatabaseOptions, logger = silent): Promise<MikroOrmDatabase> {
-  return createEngineDatabase(options.kind === 'sqlite' ? sqliteEngine(options) : postgresEngine(options), logger);
+  const engine = options.kind === 'sqlite'
+    ? (require('./sqlite.engine') as typeof import('./sqlite.engine')).sqliteEngine(options)
+    : (require('./postgres.engine') as typeof import('./postgres.engine')).postgresEngine(options);
+  return createEngineDatabase(engine, logger);
 }
 
 /**
@@ -42,10 +48,10 @@ export async function createEngineDatabase(engine: Engine, logger: Logger = sile
     ...engine.ormOptions(),
     entities: [],
     discovery: { warnWhenNoEntities: false },
-    extensions: [Migrator],
     migrations: {
       tableName: MIGRATIONS_TABLE,
-      migrationsList: MIGRATIONS,
+      // The classes (and MikroORM's migrator) are loaded only when a migration is pending: see hasPending.
+      migrationsList: [],
       // The MySQL family commits before every DDL statement: a transaction there would only pretend.
       transactional: engine.dialect !== 'mysql',
       allOrNothing: engine.dialect !== 'mysql',
@@ -97,11 +103,29 @@ export class MikroOrmDatabase implements DatabaseBackend {
   migrate(): Promise<{ applied: string[] }> {
     return guarded(this.engine, () =>
       this.engine.exclusive(this.knex, async () => {
-        const applied = await this.orm.getMigrator().up();
+        const applied = (await this.hasPending()) ? await this.migrator().up() : [];
         await this.seedSettings();
         return { applied: applied.map((m) => m.name) };
       }),
     );
+  }
+
+  /**
+   * Whether a migration of MIGRATION_NAMES is not recorded as applied. Asked first because MikroORM's
+   * migrator (with umzug and its command-line helpers) costs ~13 MB of memory in every process,
+   * and a database that is up to date — every start but the first after an upgrade — needs none of it.
+   */
+  private async hasPending(): Promise<boolean> {
+    if (!(await this.knex.schema.hasTable(MIGRATIONS_TABLE))) return true;
+    const rows: { name: string }[] = await this.knex(MIGRATIONS_TABLE).select('name');
+    const applied = new Set(rows.map((r) => r.name.replace(/\.[jt]s$/, '')));
+    return MIGRATION_NAMES.some((name) => !applied.has(name));
+  }
+
+  private migrator(): Migrator {
+    this.orm.config.get('migrations').migrationsList = (require('./migrations/migration-list') as typeof import('./migrations/migration-list')).MIGRATIONS;
+    (require('@mikro-orm/migrations') as typeof import('@mikro-orm/migrations')).Migrator.register(this.orm);
+    return this.orm.migrator as Migrator;
   }
 
   async ping(): Promise<void> {

@@ -2,9 +2,9 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Knex } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { Engine } from './engine';
+import { SSL_MODES, type SslMode } from './postgres-ssl';
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
+export { SSL_MODES, type SslMode };
 
 export interface PostgresOptions {
   readonly host: string;

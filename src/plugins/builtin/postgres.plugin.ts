@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createMikroOrmDatabase } from '../../adapters/database/mikro-orm.database';
-import { SSL_MODES } from '../../adapters/database/postgres.engine';
+import { SSL_MODES } from '../../adapters/database/postgres-ssl';
 import { type AviaryPlugin, type Env, PLUGIN_API_VERSION } from '../plugin-api';
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { MinioBlobStore } from '../../adapters/storage/minio.blob-store';
 import { FLAG_WORDS, parseFlag } from '../../domain/flag';
 import { type AviaryPlugin, type Env, PLUGIN_API_VERSION } from '../plugin-api';
+
+// The S3 client (minio and its XML parsers) is loaded only when S3 storage is configured.
+const minio = () => require('../../adapters/storage/minio.blob-store') as typeof import('../../adapters/storage/minio.blob-store');
 
 /** A switch (see parseFlag; blank is off). Booleans pass through (embedding apps). */
 const flag = z.preprocess((value) => {
@@ -64,7 +66,7 @@ export const s3Plugin: AviaryPlugin = {
       optionsSchema,
       envNames,
       optionsFromEnv: (env) => fromEnv(env),
-      create: async ({ partSizeMb, ...options }) => new MinioBlobStore({ ...options, partSize: partSizeMb * 1024 * 1024 }),
+      create: async ({ partSizeMb, ...options }) => new (minio().MinioBlobStore)({ ...options, partSize: partSizeMb * 1024 * 1024 }),
     });
   },
 };

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { MIGRATION_NAMES, type MigrationName } from './migration-names';
 import { AviarySchemaMigration } from './0001-aviary-schema.migration';
 import { ServiceTablesMigration } from './0002-service-tables.migration';
 import { RestoreUploadProgressMigration } from './0003-restore-upload-progress.migration';
@@ -7,19 +8,18 @@ import { AuthAttemptsAndRevocationsMigration } from './0005-auth-attempts-and-re
 import { RestoreRunsMigration } from './0006-restore-runs.migration';
 import { StructuredLocksAndRestoreCommitsMigration } from './0007-structured-locks-and-restore-commits.migration';
 
-/** Bookkeeping table of applied migrations (kept apart from Aviary's own tables). */
-export const MIGRATIONS_TABLE = 'aviary_backup_migrations';
+export { MIGRATIONS_TABLE } from './migration-names';
 
-/**
- * Every migration, oldest first. Add a new one by appending `{ name: '000N-…', class }`; never
- * rename, reorder or edit an entry that has shipped — databases record the names they applied.
- */
-export const MIGRATIONS: MigrationObject[] = [
-  { name: '0001-aviary-schema', class: AviarySchemaMigration },
-  { name: '0002-service-tables', class: ServiceTablesMigration },
-  { name: '0003-restore-upload-progress', class: RestoreUploadProgressMigration },
-  { name: '0004-backup-verified', class: BackupVerifiedMigration },
-  { name: '0005-auth-attempts-and-revocations', class: AuthAttemptsAndRevocationsMigration },
-  { name: '0006-restore-runs', class: RestoreRunsMigration },
-  { name: '0007-structured-locks-and-restore-commits', class: StructuredLocksAndRestoreCommitsMigration },
-];
+/** Each migration's class, by its name (the type makes every name of MIGRATION_NAMES have one). */
+const CLASSES: Record<MigrationName, MigrationObject['class']> = {
+  '0001-aviary-schema': AviarySchemaMigration,
+  '0002-service-tables': ServiceTablesMigration,
+  '0003-restore-upload-progress': RestoreUploadProgressMigration,
+  '0004-backup-verified': BackupVerifiedMigration,
+  '0005-auth-attempts-and-revocations': AuthAttemptsAndRevocationsMigration,
+  '0006-restore-runs': RestoreRunsMigration,
+  '0007-structured-locks-and-restore-commits': StructuredLocksAndRestoreCommitsMigration,
+};
+
+/** Every migration, oldest first. Never edit one that has shipped: add a new one (migration-names.ts). */
+export const MIGRATIONS: MigrationObject[] = MIGRATION_NAMES.map((name) => ({ name, class: CLASSES[name] }));
