@@ -8,8 +8,10 @@ import { Block, dictionaryAt, rangeOf, segmentsOf, storedBlocks } from './stored
  * ends on a sync flush, so the raw deflate pieces join into one valid stream. Every gzip reader
  * (GNU gzip/tar, Go's compress/gzip, Python's streaming tarfile, Node) reads the result.
  *
- * Blocks that look incompressible (PDFs, images: most of a backup) are written as deflate *stored*
- * blocks instead: the input chunks go out as they came, behind 5-byte headers. That skips zlib's
+ * Runs that look incompressible (PDFs, images: most of a backup) are written as deflate *stored*
+ * blocks instead, judged per input chunk in 64 KiB windows (segmentsOf), so a tar header between
+ * two PDFs costs a deflate of that window only: the input chunks go out as they came, behind
+ * 5-byte headers. That skips zlib's
  * CPU time, and, as important, its 1 MiB input copy and 1 MiB output buffer per block: that
  * garbage, freed only when V8 gets round to a GC, was what drove peak RSS (see bench/).
  */
