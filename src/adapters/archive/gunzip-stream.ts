@@ -1,4 +1,4 @@
-import { createGunzip, type Gunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import type { ArchiveLimits, ArchiveProgress } from '../../application/ports/archive-reader.port';
 import { isDomainError } from '../../domain/errors';
@@ -18,14 +18,10 @@ export interface GunzipOptions {
 
 // Input is fed in pieces of up to 1 MiB and output comes in chunks of up to 1 MiB: every piece and
 // every chunk is a round trip to zlib's thread, so small ones cost more in hand-overs than in
-// inflating. A bomb is still stopped within a few chunks: zlib honours backpressure on its output
-// side, so it inflates at most OUTPUT_AHEAD past the chunk the ratio check is looking at.
+// inflating. A bomb is still stopped after one chunk: zlib honours backpressure on its output side,
+// so it inflates at most a chunk or two past the one the ratio check is looking at.
 const PIECE = 1024 * 1024;
 const OUTPUT_CHUNK = 1024 * 1024;
-// Output zlib may inflate before it is read. The readable side's default (16 KiB) is less than one
-// chunk, so zlib stopped after every chunk until the reader took it: inflating and hashing took
-// turns instead of overlapping.
-const OUTPUT_AHEAD = 4 * OUTPUT_CHUNK;
 // ID1 ID2 CM=deflate: every gzip member starts so.
 const MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 
@@ -70,8 +66,7 @@ function gzipError(error: unknown, counters: GunzipCounters): unknown {
  */
 export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, counters: GunzipCounters): AsyncGenerator<Buffer> {
   const { limits, signal } = options;
-  // zlib streams take Transform options too; @types/node does not say so.
-  const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK, readableHighWaterMark: OUTPUT_AHEAD } as ZlibOptions);
+  const gunzip = createGunzip({ chunkSize: OUTPUT_CHUNK });
   let fed = 0;
   let stop = false;
   let head = Buffer.alloc(0);
