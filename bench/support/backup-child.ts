@@ -1,19 +1,21 @@
 /**
  * One Node contender of the backup bench, in its own process so its peak RSS is its own:
  *   backup-child.ts ours|archiver DATA_DIR OUT_FILE
+ * Our archive is written as a backup job writes it: a put into filesystem storage (here rooted at
+ * OUT_FILE's folder), a temp file renamed into place.
  * Prints one JSON line: work time, peak RSS (process.resourceUsage), RSS before the work started,
  * and the largest heap/external/arrayBuffers figures sampled while working.
  */
 import 'reflect-metadata';
 import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { basename, dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { RecordStore } from '../../src/application/ports/record-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { TarGzArchiveEncoder } from '../../src/adapters/archive/tar-gz.archive-encoder';
+import { FilesystemBlobStore } from '../../src/adapters/storage/filesystem.blob-store';
 import { SystemClock } from '../../src/adapters/system/system-clock';
 import { bootService } from '../../src/boot';
 import { SERVICE_VERSION } from '../../src/service-version';
@@ -42,7 +44,9 @@ async function ours(): Promise<Record<string, unknown>> {
     return await measure(async () => {
       const result = await backup.execute({
         options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-        sink: (archive) => pipeline(Readable.from(archive), createWriteStream(out)),
+        sink: async (archive) => {
+          await new FilesystemBlobStore({ root: dirname(out) }).put(basename(out), archive);
+        },
       });
       return { documents: result.documents, warnings: result.warnings.length };
     });

@@ -1,6 +1,6 @@
 import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
 import { crc32Combine, DeflatedRun, FINAL_BLOCK } from './deflated-run';
-import { Block, looksIncompressible, storedBlocks, tailOf } from './stored-deflate';
+import { Block, dictionaryAt, rangeOf, segmentsOf, storedBlocks } from './stored-deflate';
 
 /**
  * gzip in one member, compressed on several threads (the pigz method): the input is cut into
@@ -8,8 +8,10 @@ import { Block, looksIncompressible, storedBlocks, tailOf } from './stored-defla
  * ends on a sync flush, so the raw deflate pieces join into one valid stream. Every gzip reader
  * (GNU gzip/tar, Go's compress/gzip, Python's streaming tarfile, Node) reads the result.
  *
- * Blocks that look incompressible (PDFs, images: most of a backup) are written as deflate *stored*
- * blocks instead: the input chunks go out as they came, behind 5-byte headers. That skips zlib's
+ * Runs that look incompressible (PDFs, images: most of a backup) are written as deflate *stored*
+ * blocks instead, judged per input chunk in 64 KiB windows (segmentsOf), so a tar header between
+ * two PDFs costs a deflate of that window only: the input chunks go out as they came, behind
+ * 5-byte headers. That skips zlib's
  * CPU time, and, as important, its 1 MiB input copy and 1 MiB output buffer per block: that
  * garbage, freed only when V8 gets round to a GC, was what drove peak RSS (see bench/).
  */
@@ -82,6 +84,18 @@ async function* blocksOf(source: AsyncIterable<Uint8Array | DeflatedRun>, blockS
   if (length > 0) yield { parts, length };
 }
 
+/**
+ * One block as deflate blocks: its random-looking runs stored, the rest deflated on the libuv pool
+ * with the 32 KiB before each run as its dictionary. Every piece ends byte-aligned (a stored block
+ * or a sync flush), so the pieces join in order.
+ */
+async function encodeBlock(block: Block, previous: Block | undefined, level: number, store: boolean): Promise<Buffer[]> {
+  const segments = store ? segmentsOf(block) : [{ start: 0, end: block.length, stored: false }];
+  const pieces = await Promise.all(segments.map((s) =>
+    s.stored ? storedBlocks(block, s.start, s.end) : compressBlock(rangeOf(block, s.start, s.end), dictionaryAt(previous, block, s.start), level).then((out) => [out])));
+  return pieces.flat();
+}
+
 /** Running totals of a deflate stream: CRC-32 and length of its input, bytes written out, its last input block. */
 export interface DeflateTally {
   crc: number;
@@ -128,13 +142,7 @@ export async function* deflateBlocks(
       }
       for (const part of block.parts) tally.crc = crc32(part, tally.crc);
       tally.bytesIn += block.length;
-      if (store && level > 0 && looksIncompressible(block)) {
-        inFlight.push(Promise.resolve(storedBlocks(block)));
-      } else {
-        const dictionary = tally.previous ? tailOf(tally.previous) : undefined;
-        const input = block.parts.length === 1 ? block.parts[0] : Buffer.concat(block.parts, block.length);
-        inFlight.push(compressBlock(input, dictionary, level).then((out) => [out]));
-      }
+      inFlight.push(encodeBlock(block, tally.previous, level, store && level > 0));
       tally.previous = block;
       if (inFlight.length >= concurrency) {
         yield* emit();
