@@ -7,6 +7,7 @@
  * and the largest heap/external/arrayBuffers figures sampled while working.
  */
 import 'reflect-metadata';
+import { peakRssKb } from './peak-rss';
 import { createWriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -81,7 +82,7 @@ async function measure(work: () => Promise<Record<string, unknown>>): Promise<Re
     ...extra,
     workMs,
     baselineRssKb,
-    maxRssKb: process.resourceUsage().maxRSS,
+    maxRssKb: peakRssKb(),
     sampledPeakKb: { rss: kb(s.peak.rss), heapUsed: kb(s.peak.heapUsed), external: kb(s.peak.external), arrayBuffers: kb(s.peak.arrayBuffers) },
   };
 }

@@ -8,6 +8,7 @@
  * onProgress phase, peak RSS (process.resourceUsage), RSS before the work started, file counts.
  */
 import 'reflect-metadata';
+import { peakRssKb } from './peak-rss';
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RestoreBackup, type RestorePhase } from '../../src/application/use-cases/restore-backup.use-case';
@@ -120,7 +121,7 @@ async function main() {
       workMs,
       bootMs,
       baselineRssKb,
-      maxRssKb: process.resourceUsage().maxRSS,
+      maxRssKb: peakRssKb(),
       phases: tracker.phases,
       rows: report.rows,
       filesRestored: report.filesRestored,

@@ -1,8 +1,9 @@
 /**
  * One measured validation, in its own process so its peak RSS is its own:
  *   node validate-child.js <archive.tar.gz>
- * Prints one JSON line: workMs, maxRssKb (process.resourceUsage().maxRSS), baselineRssKb, valid…
+ * Prints one JSON line: workMs, maxRssKb (peak RSS, VmHWM), baselineRssKb, valid…
  */
+import { peakRssKb } from './peak-rss';
 import { createReadStream, statSync } from 'node:fs';
 import { TarGzArchiveReader } from '../../src/adapters/archive/tar-gz.archive-reader';
 import { ValidateArchive } from '../../src/application/use-cases/validate-archive.use-case';
@@ -15,7 +16,7 @@ async function main(file: string) {
   const workMs = performance.now() - started;
   const { valid, errors, warnings, entries, compressed_bytes, uncompressed_bytes, checksums } = analysis;
   console.log(JSON.stringify({
-    workMs, maxRssKb: process.resourceUsage().maxRSS, baselineRssKb, valid, errors: errors.slice(0, 5),
+    workMs, maxRssKb: peakRssKb(), baselineRssKb, valid, errors: errors.slice(0, 5),
     warnings: warnings.slice(0, 5), entries, compressed_bytes, uncompressed_bytes, verified: checksums.verified,
   }));
 }
