@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DatabaseBackend } from '../application/ports/database.port';
-import type { RowFilter } from '../application/ports/record-store.port';
-import type { AviaryTableName } from '../domain/schema/aviary-schema';
+import type { RecordWriter, RowFilter, RowLineEncoding } from '../application/ports/record-store.port';
+import { tableDef, type AviaryTableName } from '../domain/schema/aviary-schema';
 import type { Row } from '../domain/schema/column';
+import { coerceValue, columnDefault } from '../domain/schema/values';
 import { isDomainError } from '../domain/errors';
 import { mocha } from './mocha-globals';
 
@@ -27,6 +28,26 @@ const AWKWARD = [
   'tab\there', 'line\nbreak', 'carriage\rreturn', 'crlf\r\n', 'back\\slash', '\\N', '\\.', 'ends with \\',
   '\\\\t literal', 'quote \' and "double"', 'unicode: Ærøskøbing 東京 🦜 \u2028 \u2029 \u00a0', ' ', '',
 ];
+
+/** A row as a restore spools it: every column present and canonical. */
+function canonical(table: AviaryTableName, row: Row): Row {
+  const out: Row = {};
+  for (const col of tableDef(table)!.columns) {
+    const result = coerceValue(col, row[col.name] === undefined ? columnDefault(col) : row[col.name]);
+    if (!result.ok) throw new Error(result.problem);
+    out[col.name] = result.value;
+  }
+  return out;
+}
+
+/** The rows' lines in chunks of `perChunk` whole lines, as a spool hands them back; fails before chunk `failAt`. */
+async function* lineChunks(encoding: RowLineEncoding, table: AviaryTableName, rows: Row[], perChunk: number, failAt?: number): AsyncIterable<Uint8Array> {
+  const def = tableDef(table)!;
+  for (let i = 0; i * perChunk < rows.length; i++) {
+    if (i === failAt) throw new Error(`lines failed at chunk ${i}`);
+    yield Buffer.from(rows.slice(i * perChunk, (i + 1) * perChunk).map((row) => encoding.line(def, canonical(table, row))).join(''));
+  }
+}
 
 function attempts(count: number, tag: string): Row[] {
   return Array.from({ length: count }, (_, i) => ({ id: randomUUID(), ip_address: `198.51.100.${i % 250}`, username: `${tag}-${i}` }));
@@ -133,6 +154,114 @@ export function bulkInsertContract(current: () => { db: DatabaseBackend; timeFra
       assert.equal(error.code, 'reference_violation');
       assert.equal((await read('documents')).length, documentsBefore);
       assert.deepEqual(await read('users', { column: 'id', in: [String(user.id)] }), []);
+    });
+  });
+
+  linesContract(current);
+}
+
+/**
+ * Lines written ahead with the store's `lineEncoding` and loaded by `loadLines` (a restore's large
+ * tables): the rows stored must be exactly those `insert` stores, and a failure all or nothing.
+ */
+function linesContract(current: () => { db: DatabaseBackend; timeFractionDigits: 6 | 9 }): void {
+  const { describe, it, before } = mocha();
+  describe('rows loaded from lines', function () {
+    let db: DatabaseBackend;
+    let encoding: RowLineEncoding;
+    before(async function () {
+      db = current().db;
+      if (!db.records.lineEncoding) return this.skip(); // optional for plugins
+      encoding = db.records.lineEncoding;
+      await db.migrate();
+    });
+    const read = (table: AviaryTableName, filter?: RowFilter) => db.records.readSnapshot((r) => collect(r.stream(table, filter)));
+    const load = (w: RecordWriter, table: AviaryTableName, rows: Row[], perChunk = 100, failAt?: number) => {
+      assert.ok(w.loadLines, 'a store with a lineEncoding loads lines');
+      return w.loadLines(table, lineChunks(encoding, table, rows, perChunk, failAt));
+    };
+
+    it('stores every value exactly as insert stores the same rows', async () => {
+      const user: Row = { id: randomUUID(), username: `lines-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
+      const texts = [...AWKWARD, 'lone \ud800 surrogate', '\udc00\ud83e\udd9c reversed pair', 'x\t\\\n'.repeat(100_000)];
+      const docs = (): Row[] => texts.map((name, i) => ({
+        id: randomUUID(), user_id: user.id, document_name: name, local_path: i % 2 ? null : `local/${name}`, remote_path: [...name].reverse().join(''),
+        file_size: i === 0 ? Number.MAX_SAFE_INTEGER : i === 1 ? -Number.MAX_SAFE_INTEGER : -i,
+        upload_date: ['0001-01-01T00:00:00Z', '2025-06-01T10:20:30.123456789Z', '2025-06-01T10:20:30Z'][i % 3],
+      }));
+      const logins = (): Row[] => [true, false, null].map((success, i) => ({
+        id: randomUUID(), ip_address: `2001:db8::${i}`, username: i === 2 ? null : `user-${i}`, success, attempted_at: '2024-02-29T23:59:59.000001Z', user_agent: texts[i + 10],
+      }));
+      const viaRows = { documents: docs(), login_attempts: logins() };
+      const viaLines = { documents: docs(), login_attempts: logins() };
+      await db.records.writeTransaction(async (w) => {
+        await w.insert('users', [user]);
+        for (const table of ['documents', 'login_attempts'] as const) {
+          assert.equal(await w.insert(table, viaRows[table]), viaRows[table].length);
+          assert.equal(await load(w, table, viaLines[table], 4), viaLines[table].length);
+        }
+      });
+      for (const table of ['documents', 'login_attempts'] as const) {
+        const stored = new Map((await read(table)).map((row) => [row.id, row]));
+        viaRows[table].forEach((row, i) => {
+          const { id: a, ...byRow } = stored.get(row.id)!;
+          const { id: b, ...byLine } = stored.get(viaLines[table][i].id)!;
+          assert.ok(a && b);
+          assert.deepEqual(byLine, byRow, `${table} row ${i}`);
+        });
+      }
+    });
+
+    for (const count of [0, 1, 100, 1001]) {
+      it(`loads ${count} rows into an emptied table, every one exactly once`, async () => {
+        const rows = attempts(count, `lines${count}`);
+        const written = await db.records.writeTransaction(async (w) => {
+          await w.delete('login_attempts');
+          return load(w, 'login_attempts', rows);
+        });
+        assert.equal(written, count);
+        assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), rows.map((r) => r.id).sort());
+      });
+    }
+
+    it('lines that fail half-way roll back everything, the emptying of the table included', async () => {
+      const before = (await read('login_attempts')).map((r) => r.id).sort();
+      await assert.rejects(
+        db.records.writeTransaction(async (w) => {
+          await w.delete('login_attempts');
+          await load(w, 'login_attempts', attempts(1000, 'lost'), 100, 6);
+        }),
+        /lines failed at chunk 6/,
+      );
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
+    });
+
+    it('a repeated primary key is a duplicate_row conflict and nothing is written', async () => {
+      const before = (await read('login_attempts')).map((r) => r.id).sort();
+      const rows = attempts(600, 'lines-dup');
+      rows[450] = { ...rows[450], id: rows[17].id };
+      const error = await db.records.writeTransaction(async (w) => {
+        await w.delete('login_attempts');
+        await load(w, 'login_attempts', rows);
+      }).then(() => assert.fail('a repeated primary key was stored'), (e: unknown) => e);
+      assert.ok(isDomainError(error, 'conflict'), String(error));
+      assert.equal(error.code, 'duplicate_row');
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
+    });
+
+    it('a row naming a missing user is a reference_violation and nothing is written', async () => {
+      const user: Row = { id: randomUUID(), username: `lines-ref-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
+      const docs: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), user_id: user.id, document_name: `d${i}` }));
+      docs[299] = { ...docs[299], user_id: randomUUID() };
+      const documentsBefore = (await read('documents')).length;
+      const error = await db.records.writeTransaction(async (w) => {
+        await w.insert('users', [user]);
+        await w.delete('documents');
+        await load(w, 'documents', docs);
+      }).then(() => assert.fail('a dangling user_id was stored'), (e: unknown) => e);
+      assert.ok(isDomainError(error, 'conflict'), String(error));
+      assert.equal(error.code, 'reference_violation');
+      assert.equal((await read('documents')).length, documentsBefore);
     });
   });
 }

@@ -245,9 +245,15 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
         records.writeTransaction = (work, options) =>
           db.records.writeTransaction((writer) => {
             const failing = Object.create(writer) as typeof writer;
+            const lost = () => new Error('connection to the database was lost');
             failing.insert = async (table, rows) => {
-              if (table === 'login_attempts') throw new Error('connection to the database was lost');
+              if (table === 'login_attempts') throw lost();
               return writer.insert(table, rows);
+            };
+            // Where the store loads lines, the large tables come that way.
+            failing.loadLines = async (table, chunks) => {
+              if (table === 'login_attempts') throw lost();
+              return writer.loadLines!(table, chunks);
             };
             return work(failing);
           }, options);

@@ -1,3 +1,4 @@
+/// <reference lib="es2024.string" />
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -16,7 +17,8 @@ export interface PgConnection {
   query<T extends object>(submittable: T): T;
 }
 export interface SqliteStatement {
-  run(params: unknown[], done: (error: Error | null) => void): void;
+  /** `changes` is set on the callback's `this`: rows the statement inserted. */
+  run(params: unknown[], done: (this: { changes: number }, error: Error | null) => void): void;
   finalize(done: (error: Error | null) => void): void;
 }
 export interface SqliteConnection {
@@ -53,6 +55,78 @@ export async function copyRows(conn: PgConnection, def: TableDef, rows: RowSourc
     await pipeline(Readable.from(chunks(), { objectMode: false }), conn.query(copyFrom(copyStatement(def))));
     return count;
   });
+}
+
+/**
+ * PostgreSQL: lines written ahead by `copyLine` (the row path's own encoding), streamed as they are
+ * into one `COPY … FROM STDIN`, as `copyRows` does with the lines it encodes itself.
+ */
+export async function copyLines(conn: PgConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  return withIndexesDeferred(conn, def.name, async () => {
+    const copy = conn.query(copyFrom(copyStatement(def)));
+    await pipeline(Readable.from(chunks, { objectMode: false }), copy);
+    return copy.rowCount;
+  });
+}
+
+/**
+ * SQLite can load a table from JSON lines when its JSON numbers read back exactly: integers do,
+ * but SQLite's decimal parser misses the nearest double for some fractions, so a table with a
+ * float column stays on the row path (the driver binds doubles as they are).
+ */
+export function sqliteLoadsLines(def: TableDef): boolean {
+  return !def.columns.some((c) => c.type === 'float');
+}
+
+/**
+ * SQLite's line for a canonical row: a JSON array of the values `insertSqliteRows` binds, in
+ * column order. Text with a lone surrogate is made well-formed first, as the driver does when it
+ * binds it (SQLite's JSON parser would store the surrogate's own bytes instead of U+FFFD).
+ */
+export function sqliteLine(def: TableDef, row: Row): string {
+  let line = '[';
+  const columns = def.columns;
+  for (let i = 0; i < columns.length; i++) {
+    const value = encodeValue(columns[i], row[columns[i].name] ?? null, 'sqlite');
+    if (i > 0) line += ',';
+    if (typeof value === 'string') line += JSON.stringify(value.isWellFormed() ? value : value.toWellFormed());
+    else line += value === null ? 'null' : String(value);
+  }
+  return line + ']\n';
+}
+
+/**
+ * SQLite: lines of `sqliteLine`, one chunk per statement that inserts the chunk's rows from
+ * `json_each`, so the values are parsed in C on the driver's worker thread instead of being
+ * decoded and bound one by one here. The next chunk is read while SQLite writes this one.
+ */
+export function loadSqliteLines(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  return withSqliteIndexesDeferred(conn, def.name, () => insertLineChunks(conn, def, chunks));
+}
+
+async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
+  const values = def.columns.map((_, i) => `value->>${i}`).join(', ');
+  const statement = await prepare(conn, `INSERT INTO "${def.name}" (${columns}) SELECT ${values} FROM json_each(?)`);
+  let count = 0;
+  let pending: Promise<number> | null = null;
+  try {
+    for await (const chunk of chunks) {
+      const lines = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8', 0, chunk.byteLength - 1);
+      // A newline never occurs inside a JSON line, only between them.
+      const array = `[${lines.replaceAll('\n', ',')}]`;
+      if (pending) count += await pending;
+      pending = runCounting(statement, [array]);
+      pending.catch(() => undefined); // awaited before the next chunk; this only marks it handled
+    }
+    if (pending) count += await pending;
+    pending = null;
+    return count;
+  } finally {
+    // A chunk still running when the source failed must end before the transaction rolls back.
+    if (pending) await pending.catch(() => undefined);
+    await finalize(statement);
+  }
 }
 
 /** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
@@ -123,6 +197,13 @@ function prepare(conn: SqliteConnection, sql: string): Promise<SqliteStatement> 
 
 function run(statement: SqliteStatement, params: unknown[]): Promise<void> {
   return new Promise((resolve, reject) => statement.run(params, (error) => (error ? reject(error) : resolve())));
+}
+
+function runCounting(statement: SqliteStatement, params: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => statement.run(params, function (error) {
+    if (error) reject(error);
+    else resolve(this.changes);
+  }));
 }
 
 function finalize(statement: SqliteStatement): Promise<void> {

@@ -4,12 +4,15 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef, type AviaryTableName } from '../../domain/schema/aviary-schema';
 import { isUuid } from '../../domain/schema/values';
 import { InvalidInputError } from '../../domain/errors';
-import type { RecordWriter, RowFilter, TableJsonChunk } from '../../application/ports/record-store.port';
+import type { RecordWriter, RowFilter, RowLineEncoding, TableJsonChunk } from '../../application/ports/record-store.port';
 import { rowEncoder } from '../../domain/archive/table-json';
-import type { Engine } from './engine';
+import type { Dialect, Engine } from './engine';
 import { guarded, translateDriverError } from './driver-errors';
 import { decodeRowInPlace, encodeRow, normaliseRow } from './value-codec';
-import { copyRows, insertSqliteRows, type PgConnection, type RowSource, type SqliteConnection } from './bulk-insert';
+import {
+  copyLines, copyRows, insertSqliteRows, loadSqliteLines, sqliteLine, sqliteLoadsLines, type PgConnection, type RowSource, type SqliteConnection,
+} from './bulk-insert';
+import { copyLine } from './copy-text';
 import { sqliteJsonLine } from './sqlite-json-lines';
 
 /**
@@ -42,6 +45,13 @@ const JSON_MAX_PAGE_ROWS = 20_000;
 const LINE_SEPARATOR = ',\n  ';
 const FIRST_LINE = '[\n  ';
 
+/** The line form `loadLines` takes on engines with a bulk load of their own (see RowLineEncoding). */
+export function lineEncoding(dialect: Dialect): RowLineEncoding | undefined {
+  if (dialect === 'postgres') return { encodes: () => true, line: copyLine };
+  if (dialect === 'sqlite') return { encodes: sqliteLoadsLines, line: sqliteLine };
+  return undefined;
+}
+
 /** Counters that let tests prove streaming reads in pages. */
 export interface StoreStats {
   streamBatches: number;
@@ -64,6 +74,8 @@ interface JsonPage {
 export class KnexRecordAccess implements RecordWriter {
   /** SQLite only: the table files written by SQLite itself (see sqlite-json-lines). */
   readonly tableJson?: (table: AviaryTableName, filter?: RowFilter) => AsyncIterable<TableJsonChunk>;
+  /** Engines with a `lineEncoding` only. */
+  readonly loadLines?: (table: AviaryTableName, chunks: AsyncIterable<Uint8Array>) => Promise<number>;
 
   constructor(
     private readonly db: Knex.Transaction,
@@ -71,6 +83,7 @@ export class KnexRecordAccess implements RecordWriter {
     private readonly stats: StoreStats,
   ) {
     if (engine.dialect === 'sqlite') this.tableJson = (table, filter) => this.sqliteTableJson(table, filter);
+    if (lineEncoding(engine.dialect)) this.loadLines = (table, chunks) => this.bulkLoadLines(table, chunks);
   }
 
   async count(table: AviaryTableName, filter?: RowFilter): Promise<number> {
@@ -203,6 +216,28 @@ export class KnexRecordAccess implements RecordWriter {
       return this.engine.dialect === 'postgres'
         ? await copyRows(conn as PgConnection, def, source(), now)
         : await insertSqliteRows(conn as SqliteConnection, def, source(), now);
+    } catch (error) {
+      throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
+    }
+  }
+
+  /** `insert` for lines of `lineEncoding`: they go to the engine's bulk load as they are. */
+  private async bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+    const def = definition(table);
+    const conn: unknown = await this.db.client.acquireConnection();
+    let sourceFailure: { error: unknown } | undefined;
+    async function* source(): AsyncIterable<Uint8Array> {
+      try {
+        yield* chunks;
+      } catch (error) {
+        sourceFailure = { error };
+        throw error;
+      }
+    }
+    try {
+      return this.engine.dialect === 'postgres'
+        ? await copyLines(conn as PgConnection, def, source())
+        : await loadSqliteLines(conn as SqliteConnection, def, source());
     } catch (error) {
       throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
     }

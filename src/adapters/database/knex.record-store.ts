@@ -1,8 +1,8 @@
 import type { Knex } from '@mikro-orm/knex';
-import type { RecordReader, RecordStore, RecordWriter } from '../../application/ports/record-store.port';
+import type { RecordReader, RecordStore, RecordWriter, RowLineEncoding } from '../../application/ports/record-store.port';
 import type { Engine } from './engine';
 import { guarded, translateDriverError } from './driver-errors';
-import { KnexRecordAccess, type StoreStats } from './knex.record-access';
+import { KnexRecordAccess, lineEncoding, type StoreStats } from './knex.record-access';
 import type { WriterSlot } from './writer-slot';
 
 type Body<T> = (trx: Knex.Transaction) => Promise<T>;
@@ -19,6 +19,7 @@ const LEGACY_MARKER_KIND = 'commit-marker';
 /** RecordStore over the knex of a MikroORM instance; snapshot semantics come from the engine. */
 export class KnexRecordStore implements RecordStore {
   readonly kind: string;
+  readonly lineEncoding?: RowLineEncoding;
 
   constructor(
     private readonly knex: Knex,
@@ -28,6 +29,7 @@ export class KnexRecordStore implements RecordStore {
     private readonly writer?: WriterSlot,
   ) {
     this.kind = engine.kind;
+    this.lineEncoding = lineEncoding(engine.dialect);
   }
 
   readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T> {

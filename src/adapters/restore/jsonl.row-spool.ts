@@ -2,28 +2,45 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import type { RowSpool, RowSpoolFactory } from '../../application/ports/row-spool.port';
-import type { Row } from '../../domain/schema/column';
+import type { RowSpool, RowSpoolFactory, SpoolEncoding } from '../../application/ports/row-spool.port';
+import type { Row, TableDef } from '../../domain/schema/column';
+import { tableDef } from '../../domain/schema/aviary-schema';
 import { UnavailableError } from '../../domain/errors';
 
 /** Text gathered per table before it is handed to the file stream (one write call per chunk). */
 const WRITE_CHARS = 16 * 1024;
 const READ_BYTES = 64 * 1024;
+/**
+ * Encoded lines are read back in chunks of about this much: each chunk is one statement or a few
+ * CopyData messages for the database, so larger chunks mean fewer round trips, smaller ones less
+ * memory (SQLite holds a chunk several times over while it parses it).
+ */
+const LINE_CHUNK_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
 
-/** One JSON-lines file per table under `${DATA_DIR}/tmp-restore/{runId}/`. */
+/**
+ * One file per table under `${DATA_DIR}/tmp-restore/{runId}/`: JSON lines of rows, or, for the
+ * tables of the spool's encoding, the store's own lines, written once here and loaded as they are.
+ */
 class JsonlRowSpool implements RowSpool {
   private readonly writers = new Map<string, WriteStream>();
   private readonly counts = new Map<string, number>();
   /** Rows appended but not yet handed to the table's stream, as text. */
   private readonly pending = new Map<string, string>();
+  /** Encoded tables' definitions. */
+  private readonly encodedDefs = new Map<string, TableDef>();
+  /** Per encoded table, the first row its encoding refused: loading the table fails with it. */
+  private readonly refused = new Map<string, unknown>();
   /** The first write error (a full disk, typically): every later call throws it. */
   private failure: Error | undefined;
 
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {}
 
   open(table: string): void {
     if (this.writers.has(table)) return;
-    const writer = createWriteStream(join(this.dir, `${table}.jsonl`), { flags: 'w', mode: 0o600 });
+    const def = this.encoding?.tables.has(table) ? tableDef(table) : undefined;
+    if (def) this.encodedDefs.set(table, def);
+    const writer = createWriteStream(join(this.dir, `${table}${def ? '.lines' : '.jsonl'}`), { flags: 'w', mode: 0o600 });
     // Without a listener a failed write would be an uncaught 'error' event and end the process.
     writer.on('error', (error) => (this.failure ??= spoolError(error, this.dir)));
     this.writers.set(table, writer);
@@ -32,7 +49,9 @@ class JsonlRowSpool implements RowSpool {
   async append(table: string, row: Row): Promise<void> {
     this.open(table);
     if (this.failure) throw this.failure;
-    const text = (this.pending.get(table) ?? '') + JSON.stringify(row) + '\n';
+    const line = this.encodedDefs.has(table) ? this.encodedLine(table, row) : JSON.stringify(row) + '\n';
+    if (line === undefined) return;
+    const text = (this.pending.get(table) ?? '') + line;
     this.counts.set(table, this.counts.get(table)! + 1);
     if (text.length < WRITE_CHARS) {
       this.pending.set(table, text);
@@ -40,6 +59,17 @@ class JsonlRowSpool implements RowSpool {
     }
     this.pending.set(table, '');
     await this.write(this.writers.get(table)!, text);
+  }
+
+  /** The row's line, or undefined once the table has a refused row (it can no longer be loaded). */
+  private encodedLine(table: string, row: Row): string | undefined {
+    if (this.refused.has(table)) return undefined;
+    try {
+      return this.encoding!.encoding.line(this.encodedDefs.get(table)!, row);
+    } catch (error) {
+      this.refused.set(table, error);
+      return undefined;
+    }
   }
 
   /** Writes, then waits while the stream's buffer is full, so memory holds about one chunk per table. */
@@ -72,9 +102,14 @@ class JsonlRowSpool implements RowSpool {
     return [...this.writers.keys()];
   }
 
+  encoded(table: string): boolean {
+    return this.encodedDefs.has(table);
+  }
+
   async *rows(table: string): AsyncIterable<Row> {
     const writer = this.writers.get(table);
     if (!writer) return;
+    if (this.encoded(table)) throw new Error(`${table} was spooled as lines, not rows`);
     await this.close(table, writer);
     if (this.failure) throw this.failure;
     // JSON.stringify escapes every newline inside a value, so a newline always ends a row.
@@ -89,6 +124,24 @@ class JsonlRowSpool implements RowSpool {
       rest = text.slice(start);
     }
     if (rest) yield JSON.parse(rest) as Row;
+  }
+
+  async *lines(table: string): AsyncIterable<Uint8Array> {
+    const writer = this.writers.get(table);
+    if (!writer) return;
+    if (!this.encoded(table)) throw new Error(`${table} was spooled as rows, not lines`);
+    await this.close(table, writer);
+    if (this.failure) throw this.failure;
+    if (this.refused.has(table)) throw this.refused.get(table);
+    let rest: Buffer | null = null;
+    for await (const read of createReadStream(join(this.dir, `${table}.lines`), { highWaterMark: LINE_CHUNK_BYTES })) {
+      const bytes: Buffer = rest ? Buffer.concat([rest, read as Buffer]) : (read as Buffer);
+      const end = bytes.lastIndexOf(NEWLINE) + 1;
+      rest = end < bytes.length ? bytes.subarray(end) : null;
+      if (end > 0) yield bytes.subarray(0, end);
+    }
+    // Every line ends in a newline: bytes after the last one would be a torn write.
+    if (rest) throw new Error(`${table}'s spooled lines end without a newline`);
   }
 
   async dispose(): Promise<void> {
@@ -110,10 +163,10 @@ function spoolError(error: Error, dir: string): Error {
 export class JsonlRowSpoolFactory implements RowSpoolFactory {
   constructor(private readonly baseDir: string) {}
 
-  async create(runId: string): Promise<RowSpool> {
+  async create(runId: string, encoding?: SpoolEncoding): Promise<RowSpool> {
     const dir = join(this.baseDir, runId);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    return new JsonlRowSpool(dir);
+    return new JsonlRowSpool(dir, encoding);
   }
 
   async sweep(keep: ReadonlySet<string>): Promise<number> {

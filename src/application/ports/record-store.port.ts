@@ -1,4 +1,4 @@
-import type { Row } from '../../domain/schema/column';
+import type { Row, TableDef } from '../../domain/schema/column';
 import type { AviaryTableName } from '../../domain/schema/aviary-schema';
 
 /** Rows where `column` is one of `values` (e.g. user_id in a selection). */
@@ -40,14 +40,37 @@ export interface RecordWriter extends RecordReader {
    * and in order, so a stream of any length is written without being held. Returns how many.
    */
   insert(table: AviaryTableName, rows: Iterable<Row> | AsyncIterable<Row>): Promise<number>;
+  /**
+   * Inserts rows written ahead with the store's `lineEncoding`, as `insert` would insert the rows
+   * they encode: `chunks` hold whole lines, in order, and are read once. Returns how many. Present
+   * exactly when the store has a `lineEncoding`.
+   */
+  loadLines?(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number>;
   /** Deletes matching rows (all rows without a filter); returns how many. */
   delete(table: AviaryTableName, filter?: RowFilter): Promise<number>;
+}
+
+/**
+ * Rows as a store loads them in bulk with little work of its own (PostgreSQL: COPY text lines;
+ * SQLite: JSON arrays its worker thread parses), so a restore can write each row once, while it
+ * reads the archive, in the form its commit hands to `RecordWriter.loadLines` as it is.
+ */
+export interface RowLineEncoding {
+  /** Whether the store can load this table from lines exactly as it inserts its rows. */
+  encodes(def: TableDef): boolean;
+  /**
+   * One row with every column present and canonical (as `insert` leaves it after normalising) →
+   * its line, ending in a newline. Throws what `insert` would for a value the store cannot hold.
+   */
+  line(def: TableDef, row: Row): string;
 }
 
 /** The Aviary tables, as seen by backup, validation and restore. */
 export interface RecordStore {
   /** `sqlite`, `postgres` or a plugin's kind; goes into an archive's `database_type`. */
   readonly kind: string;
+  /** Optional (plugins may leave it out): the store's own line form for `RecordWriter.loadLines`. */
+  readonly lineEncoding?: RowLineEncoding;
   /** Runs `work` against one consistent snapshot of the database. */
   readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T>;
   /**

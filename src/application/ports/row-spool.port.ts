@@ -1,4 +1,5 @@
 import type { Row } from '../../domain/schema/column';
+import type { RowLineEncoding } from './record-store.port';
 
 /**
  * Table rows parked on local disk between reading an archive and writing the database, so the
@@ -10,13 +11,26 @@ export interface RowSpool {
   /** Tables that received at least the call to `open` (an empty table file still counts). */
   tables(): string[];
   open(table: string): void;
+  /** Whether the table's rows are kept as lines of the spool's encoding (read them with `lines`, not `rows`). */
+  encoded(table: string): boolean;
   rows(table: string): AsyncIterable<Row>;
+  /**
+   * An encoded table's lines as they were written, in chunks of whole lines. A row the encoding
+   * refused at `append` fails this instead (the archive's checks normally refuse such a row first).
+   */
+  lines(table: string): AsyncIterable<Uint8Array>;
   /** Deletes everything spooled. */
   dispose(): Promise<void>;
 }
 
+/** Tables whose rows a spool keeps in a store's line form rather than as rows. */
+export interface SpoolEncoding {
+  readonly encoding: RowLineEncoding;
+  readonly tables: ReadonlySet<string>;
+}
+
 export interface RowSpoolFactory {
-  create(runId: string): Promise<RowSpool>;
+  create(runId: string, encoding?: SpoolEncoding): Promise<RowSpool>;
   /** Removes spools of runs that are not in `keep` (left by a crash). */
   sweep(keep: ReadonlySet<string>): Promise<number>;
 }

@@ -12,7 +12,7 @@ import { ArchiveStaging, type StagedArchive } from './restore/archive-staging';
 import { restoreRoot, savePlan, swapIn, type SwapPlan } from './restore/file-swap';
 import { restoreFailure } from './restore/restore-failure';
 import { checkRestoreRequest } from './restore/restore-request';
-import { restoreRows } from './restore/restore-rows';
+import { restoreRows, spoolEncodingFor } from './restore/restore-rows';
 import { settleRestore } from './restore/settle-restore';
 import type { RunBackupJob } from './run-backup-job.use-case';
 import type { BackupAnalysis, ValidateArchive } from './validate-archive.use-case';
@@ -111,7 +111,7 @@ export class RestoreBackup {
 
   private async run(restoreId: string, input: RestoreInput, progress: Progress, owner: LeaseOwner): Promise<RestoreReport> {
     const signal = owner.lease.signal;
-    const spool = await this.d.spools.create(restoreId);
+    const spool = await this.d.spools.create(restoreId, spoolEncodingFor(this.d.db.records.lineEncoding));
     let committed = false;
     try {
       progress('reading', 2);

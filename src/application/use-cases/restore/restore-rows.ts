@@ -1,7 +1,7 @@
 import { AVIARY_TABLES, AviaryTableName } from '../../../domain/schema/aviary-schema';
 import type { Row } from '../../../domain/schema/column';
-import type { RecordWriter } from '../../ports/record-store.port';
-import type { RowSpool } from '../../ports/row-spool.port';
+import type { RecordWriter, RowLineEncoding } from '../../ports/record-store.port';
+import type { RowSpool, SpoolEncoding } from '../../ports/row-spool.port';
 
 export interface RowRestorePlan {
   /** Null: the whole database is replaced by the archive's tables; else only these users. */
@@ -10,6 +10,19 @@ export interface RowRestorePlan {
   readonly finalUsers: ReadonlySet<string>;
   /** Pairing text per user, applied where the archive's own rmapi_config is empty. */
   readonly pairings: ReadonlyMap<string, string>;
+}
+
+/** Tables whose rows `adjust` may change, or whose repeats are dropped, at commit. */
+const CHANGED_AT_COMMIT: ReadonlySet<string> = new Set(['users', 'system_settings', ...AVIARY_TABLES.filter((t) => t.repeatsDropped).map((t) => t.name)]);
+
+/**
+ * What a restore may spool in the store's line form: every table whose rows are written exactly as
+ * spooled (the large ones: documents, login attempts…), which then reach the database without
+ * being decoded again. The others stay rows. Undefined when the store has no line form.
+ */
+export function spoolEncodingFor(encoding: RowLineEncoding | undefined): SpoolEncoding | undefined {
+  if (!encoding) return undefined;
+  return { encoding, tables: new Set(AVIARY_TABLES.filter((t) => !CHANGED_AT_COMMIT.has(t.name) && encoding.encodes(t)).map((t) => t.name)) };
 }
 
 const PARENTS_FIRST = AVIARY_TABLES.map((t) => t.name as AviaryTableName);
@@ -49,9 +62,15 @@ export async function restoreRows(writer: RecordWriter, spool: RowSpool, plan: R
         yield adjust(table, row, plan);
       }
     }
-    inserted[table] = await writer.insert(table, kept());
+    inserted[table] = spool.encoded(table) ? await loadLines(writer, table, spool) : await writer.insert(table, kept());
   }
   return inserted;
+}
+
+function loadLines(writer: RecordWriter, table: AviaryTableName, spool: RowSpool): Promise<number> {
+  // The lines came from this store's own encoding, which comes with its loader.
+  if (!writer.loadLines) throw new Error(`${table} was spooled in a line form the database cannot load`);
+  return writer.loadLines(table, spool.lines(table));
 }
 
 function adjust(table: string, row: Row, plan: RowRestorePlan): Row {

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonlRowSpoolFactory } from '../../src/adapters/restore/jsonl.row-spool';
+import type { RowLineEncoding } from '../../src/application/ports/record-store.port';
+import type { RowSpool } from '../../src/application/ports/row-spool.port';
+import type { Row } from '../../src/domain/schema/column';
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Lines of the row's values; a username "refuse" is a value the store could not hold. */
+const encoding: RowLineEncoding = {
+  encodes: () => true,
+  line: (def, row) => {
+    if (row.username === 'refuse') throw new Error(`${def.name}: cannot hold ${String(row.id)}`);
+    return def.columns.map((c) => String(row[c.name])).join('|') + '\n';
+  },
+};
+
+function attempt(i: number, username = `user-${i}`): Row {
+  return { id: randomUUID(), ip_address: '192.0.2.1', username, success: false, attempted_at: '2025-08-01T00:00:00Z', user_agent: i % 500 === 7 ? 'a'.repeat(100_000) : '' };
+}
+
+/** The restore spool of tables kept in a store's line form (what a restore loads in bulk). */
+describe('restore row spool with a line encoding', () => {
+  let dir: string;
+  let spool: RowSpool;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aviary-spool-lines-'));
+    spool = await new JsonlRowSpoolFactory(dir).create(randomUUID(), { encoding, tables: new Set(['login_attempts']) });
+  });
+  afterEach(async () => {
+    await spool.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands back exactly the encoded lines, in order, in chunks that each end a line', async () => {
+    const rows = Array.from({ length: 5_000 }, (_, i) => attempt(i));
+    for (const row of rows) await spool.append('login_attempts', row);
+    assert.equal(spool.encoded('login_attempts'), true);
+    const chunks = await collect(spool.lines('login_attempts'));
+    assert.ok(chunks.length > 1, 'read back in more than one chunk');
+    for (const chunk of chunks) assert.equal(chunk[chunk.byteLength - 1], 0x0a);
+    const def = { name: 'login_attempts', columns: ['id', 'ip_address', 'username', 'success', 'attempted_at', 'user_agent'].map((name) => ({ name })) };
+    const expected = rows.map((row) => encoding.line(def as never, row)).join('');
+    assert.equal(Buffer.concat(chunks).toString('utf8'), expected);
+  });
+
+  it('keeps other tables as rows', async () => {
+    const user = { id: randomUUID(), username: 'alice' };
+    await spool.append('users', user);
+    assert.equal(spool.encoded('users'), false);
+    assert.deepEqual(await collect(spool.rows('users')), [user]);
+    await assert.rejects(collect(spool.lines('users')), /spooled as rows/);
+  });
+
+  it('a row the encoding refuses fails the loading of its table, not the append', async () => {
+    await spool.append('login_attempts', attempt(1));
+    await spool.append('login_attempts', attempt(2, 'refuse'));
+    await spool.append('login_attempts', attempt(3));
+    await assert.rejects(collect(spool.lines('login_attempts')), /login_attempts: cannot hold/);
+  });
+
+  it('an opened table without rows loads no lines', async () => {
+    spool.open('login_attempts');
+    assert.deepEqual(await collect(spool.lines('login_attempts')), []);
+  });
+});
