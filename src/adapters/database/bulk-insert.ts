@@ -107,16 +107,15 @@ export function loadSqliteLines(conn: SqliteConnection, def: TableDef, chunks: A
 async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
   const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
   const values = def.columns.map((_, i) => `value->>${i}`).join(', ');
-  const statement = await prepare(conn, `INSERT INTO "${def.name}" (${columns}) SELECT ${values} FROM json_each(?)`);
+  // Bound as bytes (a blob), read as text by SQLite itself: no UTF-8 decoding here and encoding again in the driver.
+  const statement = await prepare(conn, `INSERT INTO "${def.name}" (${columns}) SELECT ${values} FROM json_each('[' || CAST(? AS TEXT) || ']')`);
   let count = 0;
   let pending: Promise<number> | null = null;
   try {
     for await (const chunk of chunks) {
-      const lines = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8', 0, chunk.byteLength - 1);
-      // A newline never occurs inside a JSON line, only between them.
-      const array = `[${lines.replaceAll('\n', ',')}]`;
+      const elements = jsonArrayElements(chunk);
       if (pending) count += await pending;
-      pending = runCounting(statement, [array]);
+      pending = runCounting(statement, [elements]);
       pending.catch(() => undefined); // awaited before the next chunk; this only marks it handled
     }
     if (pending) count += await pending;
@@ -128,6 +127,16 @@ async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: A
     await finalize(statement);
   }
 }
+
+/** Whole JSON lines → the same values separated by commas (a newline never occurs inside a JSON line). */
+function jsonArrayElements(lines: Uint8Array): Buffer {
+  const bytes = Buffer.from(lines.subarray(0, lines.byteLength - 1)); // a copy: the caller's chunk stays as it was
+  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) bytes[at] = COMMA;
+  return bytes;
+}
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 
 /** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
 const SQLITE_MAX_BINDINGS = 32_766;
