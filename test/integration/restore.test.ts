@@ -119,6 +119,28 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       assert.equal(safety?.trigger, 'safety');
     });
 
+    it('loads the tables it writes as spooled from the database\'s own lines, and inserts the ones it adjusts as rows', async () => {
+      const original = await state();
+      const byLines: string[] = [];
+      const byRows: string[] = [];
+      const records = Object.create(db.records) as typeof db.records;
+      records.writeTransaction = (work, options) =>
+        db.records.writeTransaction((writer) => {
+          const watched = Object.create(writer) as typeof writer;
+          watched.insert = (table, rows) => (byRows.push(table), writer.insert(table, rows));
+          watched.loadLines = (table, chunks) => (byLines.push(table), writer.loadLines!(table, chunks));
+          return work(watched);
+        }, options);
+      const deps = (restore() as unknown as { d: ConstructorParameters<typeof RestoreBackup>[0] }).d;
+      // The backend's own methods (migrate after the commit) stay; only its records are watched.
+      const database = Object.create(deps.db, { records: { value: records } }) as DatabaseBackend;
+      const watching = new RestoreBackup({ ...deps, db: database });
+      await watching.execute({ ...fromBuffer(archive), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false });
+      assert.deepEqual(byLines.sort(), ['api_keys', 'documents', 'login_attempts', 'user_sessions']);
+      assert.deepEqual(byRows.sort(), ['system_settings', 'user_folders_cache', 'users']);
+      assert.deepEqual((await state()).tables, original.tables);
+    });
+
     it('restores only the selected user, leaving everyone else untouched', async () => {
       const [chosen, bystander] = seeded.users;
       // Start from the archive's state (logins in the previous test touched api key timestamps).
