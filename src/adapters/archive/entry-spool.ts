@@ -26,7 +26,7 @@ let collector: ((options: { type: 'minor' }) => void) | null | undefined;
  * moment.) The `gc` function is exposed at run time (the CLI is started without --expose-gc);
  * where that is not possible, nothing is collected early.
  */
-function collectYoung(): void {
+export function collectYoung(): void {
   if (collector === undefined) {
     try {
       setFlagsFromString('--expose-gc');

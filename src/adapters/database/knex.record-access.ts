@@ -201,43 +201,36 @@ export class KnexRecordAccess implements RecordWriter {
     const def = definition(table);
     const now = new Date();
     if (this.engine.dialect === 'mysql') return this.insertInStatements(def, rows, now);
-    const conn: unknown = await this.db.client.acquireConnection();
-    // The caller's source may fail too (a spool on a full disk): its error is passed on as it is.
-    let sourceFailure: { error: unknown } | undefined;
-    async function* source(): AsyncIterable<Row> {
-      try {
-        yield* rows;
-      } catch (error) {
-        sourceFailure = { error };
-        throw error;
-      }
-    }
-    try {
-      return this.engine.dialect === 'postgres'
-        ? await copyRows(conn as PgConnection, def, source(), now)
-        : await insertSqliteRows(conn as SqliteConnection, def, source(), now);
-    } catch (error) {
-      throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
-    }
+    return this.onConnection(table, rows, (conn, source) =>
+      this.engine.dialect === 'postgres' ? copyRows(conn as PgConnection, def, source, now) : insertSqliteRows(conn as SqliteConnection, def, source, now));
   }
 
   /** `insert` for lines of `lineEncoding`: they go to the engine's bulk load as they are. */
-  private async bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  private bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number> {
     const def = definition(table);
+    return this.onConnection(table, chunks, (conn, source) =>
+      this.engine.dialect === 'postgres' ? copyLines(conn as PgConnection, def, source) : loadSqliteLines(conn as SqliteConnection, def, source));
+  }
+
+  /** Runs a bulk load from `items` on the transaction's own driver connection. */
+  private async onConnection<T>(
+    table: AviaryTableName,
+    items: Iterable<T> | AsyncIterable<T>,
+    load: (conn: unknown, source: AsyncIterable<T>) => Promise<number>,
+  ): Promise<number> {
     const conn: unknown = await this.db.client.acquireConnection();
+    // The caller's source may fail too (a spool on a full disk): its error is passed on as it is.
     let sourceFailure: { error: unknown } | undefined;
-    async function* source(): AsyncIterable<Uint8Array> {
+    async function* source(): AsyncIterable<T> {
       try {
-        yield* chunks;
+        yield* items;
       } catch (error) {
         sourceFailure = { error };
         throw error;
       }
     }
     try {
-      return this.engine.dialect === 'postgres'
-        ? await copyLines(conn as PgConnection, def, source())
-        : await loadSqliteLines(conn as SqliteConnection, def, source());
+      return await load(conn, source());
     } catch (error) {
       throw sourceFailure ? sourceFailure.error : translateDriverError(error, this.engine, `insert into ${table}`);
     }
