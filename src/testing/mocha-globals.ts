@@ -4,8 +4,6 @@
  */
 export interface SuiteContext {
   timeout(ms: number): unknown;
-  /** In a hook or test: skips the rest (a suite for an optional capability the subject lacks). */
-  skip(): never;
 }
 type Body = (this: SuiteContext) => unknown;
 type Hook = (fn: Body) => void;
