@@ -1,5 +1,3 @@
-import { isUuid } from '../../../domain/schema/values';
-
 /** UUIDs per block of the ascending run: 64 KiB each, so no block is one large allocation. */
 const RUN_BLOCK_KEYS = 4096;
 
@@ -21,16 +19,15 @@ export class KeySet {
 
   /** Adds the key; false when it was already there. */
   add(key: string): boolean {
-    if (!isUuid(key)) {
+    if (!readUuid(key)) {
       if (this.others.has(key)) return false;
       this.others.add(key);
       return true;
     }
-    // 8-4-4-4-12 hex digits: four 32-bit words, most significant first (parseInt takes either case).
-    const a = parseInt(key.slice(0, 8), 16) >>> 0;
-    const b = parseInt(key.slice(9, 13) + key.slice(14, 18), 16) >>> 0;
-    const c = parseInt(key.slice(19, 23) + key.slice(24, 28), 16) >>> 0;
-    const d = parseInt(key.slice(28, 36), 16) >>> 0;
+    const a = WORDS[0];
+    const b = WORDS[1];
+    const c = WORDS[2];
+    const d = WORDS[3];
     // Every key kept apart was below the run's last when it came, and the run only grows: a key
     // above the run's last is new.
     if (this.run.isAboveLast(a, b, c, d)) {
@@ -40,6 +37,35 @@ export class KeySet {
     if (this.run.has(a, b, c, d)) return false;
     return this.scattered.add(a, b, c, d);
   }
+}
+
+/** The UUID `readUuid` read last: four 32-bit words, most significant first. */
+const WORDS = new Uint32Array(4);
+
+/**
+ * Reads an 8-4-4-4-12 hex-digit UUID (either case) into WORDS; false when the key is not one. By
+ * char codes, without slices or parseInt: every row's primary key comes here.
+ */
+function readUuid(key: string): boolean {
+  if (key.length !== 36) return false;
+  let word = 0;
+  let digits = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = key.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+      continue;
+    }
+    const lower = c | 0x20; // A-F to a-f; no other character lands on a-f
+    if (c >= 0x30 && c <= 0x39) word = word * 16 + (c - 0x30);
+    else if (lower >= 0x61 && lower <= 0x66) word = word * 16 + (lower - 0x57);
+    else return false;
+    if (++digits % 8 === 0) {
+      WORDS[digits / 8 - 1] = word;
+      word = 0;
+    }
+  }
+  return true;
 }
 
 /** Strictly ascending 128-bit keys in blocks of RUN_BLOCK_KEYS. */
