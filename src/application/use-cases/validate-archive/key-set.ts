@@ -42,30 +42,41 @@ export class KeySet {
 /** The UUID `readUuid` read last: four 32-bit words, most significant first. */
 const WORDS = new Uint32Array(4);
 
+/** Value of each ASCII hex digit (either case); -1 for every other character. */
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_DIGIT['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_DIGIT['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 /**
  * Reads an 8-4-4-4-12 hex-digit UUID (either case) into WORDS; false when the key is not one. By
- * char codes, without slices or parseInt: every row's primary key comes here.
+ * char codes and a table, without slices or parseInt: every row's primary key comes here.
  */
 function readUuid(key: string): boolean {
-  if (key.length !== 36) return false;
-  let word = 0;
-  let digits = 0;
-  for (let i = 0; i < 36; i++) {
-    const c = key.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 0x2d) return false;
-      continue;
-    }
-    const lower = c | 0x20; // A-F to a-f; no other character lands on a-f
-    if (c >= 0x30 && c <= 0x39) word = word * 16 + (c - 0x30);
-    else if (lower >= 0x61 && lower <= 0x66) word = word * 16 + (lower - 0x57);
-    else return false;
-    if (++digits % 8 === 0) {
-      WORDS[digits / 8 - 1] = word;
-      word = 0;
-    }
-  }
+  if (key.length !== 36 || key.charCodeAt(8) !== 0x2d || key.charCodeAt(13) !== 0x2d || key.charCodeAt(18) !== 0x2d || key.charCodeAt(23) !== 0x2d) return false;
+  const a = hexDigits(key, 0, 8, 0);
+  const b = hexDigits(key, 14, 18, hexDigits(key, 9, 13, 0));
+  const c = hexDigits(key, 24, 28, hexDigits(key, 19, 23, 0));
+  const d = hexDigits(key, 28, 36, 0);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return false;
+  WORDS[0] = a;
+  WORDS[1] = b;
+  WORDS[2] = c;
+  WORDS[3] = d;
   return true;
+}
+
+/** `word` followed by the hex digits of key[from, to); -1 when `word` is or one of them is not. */
+function hexDigits(key: string, from: number, to: number, word: number): number {
+  if (word < 0) return -1;
+  for (let i = from; i < to; i++) {
+    const c = key.charCodeAt(i);
+    const digit = c < 128 ? HEX_DIGIT[c] : -1;
+    if (digit < 0) return -1;
+    word = word * 16 + digit;
+  }
+  return word;
 }
 
 /** Strictly ascending 128-bit keys in blocks of RUN_BLOCK_KEYS. */
