@@ -14,7 +14,7 @@ async function* chunks(text: string | Buffer, size: number): AsyncGenerator<Uint
 
 async function rowsOf(text: string | Buffer, chunkSize = 3): Promise<unknown[]> {
   const rows: unknown[] = [];
-  for await (const row of reader.rows({ name: 'database/users.json', body: chunks(text, chunkSize) })) rows.push(row);
+  for await (const batch of reader.rows({ name: 'database/users.json', body: chunks(text, chunkSize) })) rows.push(...batch);
   return rows;
 }
 
@@ -87,6 +87,34 @@ describe('TarGzArchiveReader.rows: the incremental JSON array parser', () => {
     const rows = [{ a: 'x\\"y\u00e9\u{1F600}', b: [1, { c: '}]' }], d: null }, { e: '\\' }, {}];
     const text = ` \n${JSON.stringify(rows, null, 2)}\n `;
     for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(await rowsOf(text, size), rows);
+  });
+
+  it('gives the same rows, or the same refusal, however the text is cut: rows parsed as a run or scanned one by one', async () => {
+    // Pieces of one byte never hold a whole row: every row is scanned. Larger pieces have their
+    // whole rows parsed together, unless something in them needs the scan.
+    const outcome = (text: string, size: number) => rowsOf(text, size).catch((e: Error) => e.message);
+    let seed = 11;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const strings = ['plain', 'brace } inside', '"quoted"', 'back\\slash\\', '}]', 'é\u{1F600}', '\\"}', ''];
+    const value = (): unknown => {
+      const kind = rand(7);
+      if (kind === 0) return rand(1000);
+      if (kind === 1) return null;
+      if (kind === 2) return rand(2) === 0;
+      if (kind === 3 && rand(4) === 0) return [rand(5), { x: '}' }];
+      return strings[rand(strings.length)];
+    };
+    const row = () => Object.fromEntries(Array.from({ length: rand(5) }, (_, i) => [`k${i}`, value()]));
+    const defects = [',', '{"a":tru}', '5', '[1]', '{"a":"raw\nline"}', `{"a":${'['.repeat(70)}${']'.repeat(70)}}`, ' ] ', '{"a":1} {"b":2}', 'x', '{"a":1}}'];
+    for (let n = 0; n < 60; n++) {
+      const items = Array.from({ length: 1 + rand(150) }, () => JSON.stringify(row()));
+      if (n % 2 === 1) items.splice(rand(items.length), 0, defects[(n >> 1) % defects.length]);
+      const text = `[\n  ${items.join(rand(2) ? ',\n  ' : ',')}\n]\n`;
+      const scanned = await outcome(text, 1);
+      if (n % 2 === 0) assert.deepEqual(scanned, JSON.parse(text));
+      else assert.equal(typeof scanned, 'string', text);
+      for (const size of [5, 777, 1024 * 1024]) assert.deepEqual(await outcome(text, size), scanned, `${size}: ${text}`);
+    }
   });
 
   it('yields nothing for null and []', async () => {

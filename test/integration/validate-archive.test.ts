@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TarGzArchiveReader } from '../../src/adapters/archive/tar-gz.archive-reader';
 import type { ArchiveLimits } from '../../src/application/ports/archive-reader.port';
-import { ValidateArchive, type BackupAnalysis } from '../../src/application/use-cases/validate-archive.use-case';
+import { ValidateArchive, type BackupAnalysis, type PassCompanion } from '../../src/application/use-cases/validate-archive.use-case';
+import type { Row } from '../../src/domain/schema/column';
+import { users } from '../../src/domain/schema/aviary-schema';
 import { CountingRecordStore, fixedClock } from '../fakes/counting.record-store';
 import { bufferStream, gzip, ourArchive, ourTar, type SimpleEntry } from '../support/archive-builder';
 
@@ -125,6 +127,36 @@ describe('ValidateArchive: archives built on the fly', () => {
     assert.equal(a.valid, false);
     assert.deepEqual(a.checksums.mismatches, [docName]);
     assert.ok(a.errors.some((m) => m.includes(`Entry "${docName}": sha256 mismatch`)), a.errors.join('\n'));
+  });
+
+  it('hands a companion each row once checked, in canonical form: every column in schema order, values coerced, absent ones defaulted, unknown ones dropped', async () => {
+    const id = (n: number) => `A0B1C2D3-E4F5-4A6B-8C7D-00000000000${n}`;
+    const full = {
+      id: id(1), username: 'ada', email: 'ada@example.org', password: 'x', is_admin: 1, is_active: true, rmapi_host: '', default_rmdir: '/',
+      folder_refresh_percent: '7', coverpage_setting: '', contrast_setting: 'none', conflict_resolution: 'abort', folder_depth_limit: 0,
+      folder_exclusion_list: '', page_resolution: '', page_dpi: 0, conversion_output_format: 'epub', rmapi_config: null,
+      pdf_background_removal: null, experimental_download_link: false, reset_token: '', reset_token_expires: '0001-01-01T00:00:00Z',
+      oidc_subject: null, created_at: '2025-08-01 10:30:00.120000+02:00', updated_at: '2025-08-31T23:00:00Z', last_login: null,
+    };
+    // Out of order, columns with defaults left out, one column this service does not know, an email that is no string.
+    const sparse = { updated_at: '2025-08-02T00:00:00Z', created_at: '2025-08-01T00:00:00Z', password: 'y', email: 42, username: 'bob', id: id(2), shoe_size: 44 };
+    const seen: Row[] = [];
+    const companion: PassCompanion = { metadata: () => undefined, tableStarts: () => undefined, file: async () => undefined, row: async (_def, row) => void seen.push(row) };
+    const gz = await ourArchive([{ name: 'database/users.json', body: JSON.stringify([full, sparse]) }]);
+    const a = await validator().execute({ source: bufferStream(gz), alongside: companion });
+    assert.ok(a.errors.some((m) => m.includes('database/users.json row [1]: email must be a string (found 42)')), a.errors.join('\n'));
+    const columns = users.columns.map((c) => c.name);
+    assert.deepEqual(seen.map((row) => Object.keys(row)), [columns, columns]);
+    assert.deepEqual(seen[0], {
+      ...full, id: id(1).toLowerCase(), is_admin: true, folder_refresh_percent: 7, rmapi_config: '', reset_token_expires: null, created_at: '2025-08-01T08:30:00.12Z',
+    });
+    assert.deepEqual(seen[1], {
+      id: id(2).toLowerCase(), username: 'bob', email: null, password: 'y', is_admin: false, is_active: true, rmapi_host: '', default_rmdir: '/',
+      folder_refresh_percent: 0, coverpage_setting: '', contrast_setting: 'none', conflict_resolution: 'abort', folder_depth_limit: 0,
+      folder_exclusion_list: '', page_resolution: '', page_dpi: 0, conversion_output_format: 'epub', rmapi_config: '',
+      pdf_background_removal: null, experimental_download_link: null, reset_token: '', reset_token_expires: null,
+      oidc_subject: null, created_at: '2025-08-01T00:00:00Z', updated_at: '2025-08-02T00:00:00Z', last_login: null,
+    });
   });
 
   it('accepts several concatenated gzip members', async () => {

@@ -47,4 +47,13 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
     assert.equal(set.add('AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'), true);
     assert.equal(set.add('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee'), false);
   });
+
+  it('keeps keys that only look like UUIDs apart from the UUIDs and from each other', () => {
+    const set = new KeySet();
+    assert.equal(set.add('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee0'), true);
+    for (const key of ['aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeeg', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee@', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee`', 'aaaaaaaa_bbbb-4ccc-8ddd-eeeeeeeeeee0', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeee0']) {
+      assert.equal(set.add(key), true, key);
+      assert.equal(set.add(key), false, key);
+    }
+  });
 });

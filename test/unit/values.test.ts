@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalTime, coerceValue } from '../../src/domain/schema/values';
+import { canonicalTime, coerceValue, isUuid } from '../../src/domain/schema/values';
 import { column } from '../../src/domain/schema/column';
 import { AVIARY_TABLES } from '../../src/domain/schema/aviary-schema';
 
@@ -73,7 +73,10 @@ describe('archive value normalisation', () => {
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     const p2 = (n: number) => String(n).padStart(2, '0');
     for (let i = 0; i < 5000; i++) {
-      const [y, mo, d, h, mi, sec] = [1 + rand(3000), 1 + rand(12), 1 + rand(28), rand(24), rand(60), rand(60)];
+      const [y, mo] = [1 + rand(3000), 1 + rand(12)];
+      const monthEnd = new Date(0);
+      monthEnd.setUTCFullYear(y, mo, 0);
+      const [d, h, mi, sec] = [1 + rand(monthEnd.getUTCDate()), rand(24), rand(60), rand(60)];
       const frac = rand(3) === 0 ? '' : String(rand(10 ** 9)).padStart(1 + rand(9), '0');
       const offset = rand(2) === 0 ? 0 : (rand(2) ? 1 : -1) * (rand(14) * 60 + (rand(2) ? 30 : 0));
       const zone = offset === 0 ? (rand(2) ? 'Z' : '+00:00') : `${offset < 0 ? '-' : '+'}${p2(Math.floor(Math.abs(offset) / 60))}:${p2(Math.abs(offset) % 60)}`;
@@ -84,5 +87,30 @@ describe('archive value normalisation', () => {
     assert.equal(canonicalTime('0001-01-01 00:00:00+00:00'), '0001-01-01T00:00:00Z');
     assert.equal(canonicalTime('2024-02-29T12:00:00Z'), '2024-02-29T12:00:00Z');
     assert.equal(canonicalTime('2025-08-01T10:30:00.120Z'), '2025-08-01T10:30:00.12Z');
+  });
+
+  it('keeps the last days of each month as they are, and rolls a day the month lacks over as Date does', () => {
+    for (const t of ['2025-01-31T10:00:00Z', '2025-04-30T10:00:00.5Z', '2024-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '0000-02-29T00:00:00Z']) {
+      assert.equal(canonicalTime(t), t);
+    }
+    assert.equal(canonicalTime('2025-01-31 10:00:00.500000+02:00'), '2025-01-31T08:00:00.5Z');
+    assert.equal(canonicalTime('2025-02-29T00:00:00Z'), '2025-03-01T00:00:00Z');
+    assert.equal(canonicalTime('2025-04-31T10:00:00Z'), '2025-05-01T10:00:00Z');
+    assert.equal(canonicalTime('1900-02-29T00:00:00Z'), '1900-03-01T00:00:00Z');
+    assert.equal(canonicalTime('2025-01-31T23:30:00-01:00'), '2025-02-01T00:30:00Z');
+  });
+
+  it('refuses a year with a character that is not a digit', () => {
+    for (const bad of ['20x5-08-01T10:00:00Z', '20x5-08-01 10:00:00+00:00', 'x025-08-01T10:00:00Z']) assert.equal(canonicalTime(bad), null, bad);
+  });
+
+  it('knows a UUID by its 8-4-4-4-12 hex digits in either case, and lowers its case', () => {
+    const uuid = column('u', 'uuid');
+    assert.deepEqual(coerceValue(uuid, 'aBcDeF01-2345-6789-abcd-EF0123456789'), { ok: true, value: 'abcdef01-2345-6789-abcd-ef0123456789' });
+    for (const bad of ['abcdef01-2345-6789-abcd-ef012345678', 'abcdef01-2345-6789-abcd-ef01234567890', 'abcdef0g-2345-6789-abcd-ef0123456789', 'abcdef01_2345-6789-abcd-ef0123456789', 'abcdef01-2345-6789-abcd-ef012345678@', 'abcdef01-2345-6789-abcd-ef012345678`']) {
+      assert.equal(isUuid(bad), false, bad);
+      assert.equal(coerceValue(uuid, bad).ok, false, bad);
+    }
+    assert.equal(coerceValue(uuid, 12).ok, false);
   });
 });

@@ -110,7 +110,7 @@ export class TarGzArchiveReader implements ArchiveReader {
     }
   }
 
-  rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<Record<string, unknown>> {
+  rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<readonly Record<string, unknown>[]> {
     return jsonRows(entry.name, entry.body, this.limits.maxJsonValueBytes);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Dirent } from 'node:fs';
-import { access, chmod, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { access, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import type {
@@ -127,7 +127,7 @@ export class FilesystemBlobStore implements BlobStore {
         throw new DomainError('integrity', 'blob_size_mismatch',
           `Body of ${JSON.stringify(key)} had ${written} bytes, ${options.size} were declared`);
       }
-      await chmod(temp, PRIVATE_FILE_MODE); // the umask may have widened it
+      // No chmod: the file was created 0600, and a umask or a default ACL only ever narrows the mode given to open().
       await this.renameInto(temp, target);
     } catch (error) {
       await rm(temp, { force: true });

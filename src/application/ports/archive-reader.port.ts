@@ -111,9 +111,11 @@ export interface ArchiveReader {
    */
   read(source: ByteStream, onEntry: ArchiveEntryHandler, options?: ArchiveReadOptions): Promise<ArchiveReadSummary>;
   /**
-   * Rows of a table entry's body, parsed incrementally (one row in memory at a time). A body of
-   * `null` yields nothing. Throws a DomainError naming the entry (and the row index) when the body
-   * is not a JSON array of objects, is not UTF-8, or holds a row larger than `maxJsonValueBytes`.
+   * Rows of a table entry's body, parsed incrementally, in batches: the rows of each piece of text
+   * as it is decoded (a few hundred at most), so a table of millions of rows is not millions of
+   * awaits. A body of `null` yields nothing. Throws a DomainError naming the entry (and the row
+   * index) when the body is not a JSON array of objects, is not UTF-8, or holds a row larger than
+   * `maxJsonValueBytes`.
    */
-  rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<Record<string, unknown>>;
+  rows(entry: Pick<ArchiveEntry, 'name' | 'body'>): AsyncIterable<readonly Record<string, unknown>[]>;
 }

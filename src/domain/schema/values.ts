@@ -3,9 +3,6 @@ import { ArchiveValue, ColumnDef } from './column';
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|z|[+-]\d{2}:?\d{2}|[+-]\d{2})?$/;
 
-/** Already canonical: UTC `Z`, no trailing zero in the fraction, a day that exists in every month. */
-const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{0,8}[1-9])?Z$/;
-
 /** Go's zero time, which Aviary writes for an unset non-pointer time. */
 const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -37,7 +34,7 @@ export function zeroValue(col: ColumnDef): ArchiveValue {
  */
 export function canonicalTime(text: string): string | null {
   // Most values are already canonical (this service writes them so): skip the date arithmetic.
-  if (CANONICAL.test(text)) return text;
+  if (isCanonicalTime(text)) return text;
   const fixed = fixedLayoutTime(text);
   if (fixed !== undefined) return fixed;
   const m = RFC3339.exec(text.trim());
@@ -77,6 +74,39 @@ const twoDigits = (text: string, i: number) => {
 };
 const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
 
+/** Days of a month of the proleptic Gregorian calendar (JavaScript's Date), for years 0–9999. */
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+/**
+ * Already canonical: `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` in UTC, no trailing zero in the fraction, a
+ * day its month has (the general parser rolls 31 April over to 1 May). Char codes rather than a
+ * regex: every time of a restore comes here.
+ */
+function isCanonicalTime(text: string): boolean {
+  const n = text.length;
+  if (n !== 20 && (n < 22 || n > 30)) return false;
+  if (text.charCodeAt(n - 1) !== 0x5a || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return false;
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  if (century < 0 || yearOfCentury < 0) return false;
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(century * 100 + yearOfCentury, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  if (n === 20) return true;
+  if (text[19] !== '.' || text[n - 2] === '0') return false;
+  for (let i = 20; i < n - 1; i++) {
+    const digit = digitAt(text, i);
+    if (digit < 0 || digit > 9) return false;
+  }
+  return true;
+}
+
 /**
  * The layout drivers and GORM's SQLite rows use (`YYYY-MM-DD HH:MM:SS.ffffff±HH:MM` or `…Z`), when
  * moving it to UTC stays inside the month: plain digit arithmetic, no Date. Undefined means "not
@@ -86,13 +116,16 @@ function fixedLayoutTime(text: string): string | undefined {
   const n = text.length;
   if (n < 20 || text[4] !== '-' || text[7] !== '-' || text[13] !== ':' || text[16] !== ':') return undefined;
   if (text[10] !== 'T' && text[10] !== ' ') return undefined;
-  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const century = twoDigits(text, 0);
+  const yearOfCentury = twoDigits(text, 2);
+  // Each half checked on its own: 20 and -1 (not digits) would make 1999.
+  const year = century < 0 || yearOfCentury < 0 ? -1 : century * 100 + yearOfCentury;
   const month = twoDigits(text, 5);
   const day = twoDigits(text, 8);
   const hour = twoDigits(text, 11);
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   let end = 19;
   let fractionEnd = 19;
   if (text[19] === '.') {
@@ -115,7 +148,7 @@ function fixedLayoutTime(text: string): string | undefined {
   let dayOfMonth = day;
   while (minutes < 0) (minutes += 1440), dayOfMonth--;
   while (minutes >= 1440) (minutes -= 1440), dayOfMonth++;
-  if (dayOfMonth < 1 || dayOfMonth > 28) return undefined;
+  if (dayOfMonth < 1 || dayOfMonth > daysInMonth(year, month)) return undefined;
   const date = dayOfMonth === day ? text.slice(0, 8) + text.slice(8, 10) : text.slice(0, 8) + pad2(dayOfMonth);
   const fraction = fractionEnd > 19 ? text.slice(19, fractionEnd) : '';
   return `${date}T${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}:${text.slice(17, 19)}${fraction}Z`;
@@ -129,10 +162,46 @@ export function nowTime(now: Date = new Date()): string {
   return now.toISOString();
 }
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** What `uuidShape` finds. */
+const NOT_UUID = 0;
+const LOWER_UUID = 1;
+const MIXED_CASE_UUID = 2;
+
+/** Per ASCII character: HEX for a digit or a-f, HEX | UPPER for A-F, 0 for anything else. */
+const HEX = 1;
+const UPPER = 2;
+const HEX_CHAR = new Uint8Array(128);
+for (const c of '0123456789abcdef') HEX_CHAR[c.charCodeAt(0)] = HEX;
+for (const c of 'ABCDEF') HEX_CHAR[c.charCodeAt(0)] = HEX | UPPER;
+
+/**
+ * 8-4-4-4-12 hex digits, by char codes and a table: a regex test and a `toLowerCase` per value
+ * were a tenth of a restore's read pass, which checks a UUID or two in every row. With the four
+ * dashes in place, 32 hex digits among the 36 characters means every other one is a digit.
+ */
+function uuidShape(text: string): number {
+  if (text.length !== 36 || text.charCodeAt(8) !== 0x2d || text.charCodeAt(13) !== 0x2d || text.charCodeAt(18) !== 0x2d || text.charCodeAt(23) !== 0x2d) return NOT_UUID;
+  let digits = 0;
+  let kinds = 0;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    const kind = c < 128 ? HEX_CHAR[c] : 0;
+    digits += kind & HEX;
+    kinds |= kind;
+  }
+  if (digits !== 32) return NOT_UUID;
+  return (kinds & UPPER) !== 0 ? MIXED_CASE_UUID : LOWER_UUID;
+}
 
 export function isUuid(text: string): boolean {
-  return UUID.test(text);
+  return uuidShape(text) !== NOT_UUID;
+}
+
+/** The UUID in lower case (the archive's form), or null when `value` is not a UUID. */
+function lowerUuid(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const shape = uuidShape(value);
+  return shape === LOWER_UUID ? value : shape === MIXED_CASE_UUID ? value.toLowerCase() : null;
 }
 
 export type CoerceResult = { ok: true; value: ArchiveValue } | { ok: false; problem: string };
@@ -160,7 +229,7 @@ export function canonicalValue(col: ColumnDef, value: unknown): ArchiveValue | t
   }
   switch (col.type) {
     case 'uuid':
-      return typeof value === 'string' && isUuid(value) ? value.toLowerCase() : NOT_CANONICAL;
+      return lowerUuid(value) ?? NOT_CANONICAL;
     case 'string':
     case 'text':
       if (typeof value !== 'string') return NOT_CANONICAL;

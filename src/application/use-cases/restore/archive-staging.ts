@@ -1,5 +1,5 @@
 import type { Row, TableDef } from '../../../domain/schema/column';
-import { coerceValue, columnDefault, isUuid } from '../../../domain/schema/values';
+import { isUuid } from '../../../domain/schema/values';
 import { StorageKeys } from '../../../domain/storage-key';
 import type { ArchiveEntry } from '../../ports/archive-reader.port';
 import type { BlobStore } from '../../ports/blob-store.port';
@@ -71,11 +71,10 @@ export class ArchiveStaging implements PassCompanion {
     if (this.takesTable(def) && def.name !== 'users') this.d.spool.open(def.name);
   }
 
-  async row(def: TableDef, raw: Record<string, unknown>): Promise<void> {
+  async row(def: TableDef, row: Row): Promise<void> {
     if (!this.takesTable(def)) return;
     const { selected, overwriteDatabase } = this.request;
     if (def.name !== 'users' && !overwriteDatabase) return;
-    const row = normalise(def, raw);
     if (def.name === 'users') {
       if (this.archiveUsers.ids.size === 0) this.d.spool.open(def.name);
       this.archiveUsers.add(row);
@@ -132,15 +131,4 @@ export class ArchiveStaging implements PassCompanion {
     this.targets.push(target);
     this.documentOwners.add(userId);
   }
-}
-
-/** Archive row → canonical row: unknown keys dropped, absent ones defaulted (validation checks types). */
-function normalise(def: TableDef, raw: Record<string, unknown>): Row {
-  const row: Row = {};
-  for (const col of def.columns) {
-    const value = col.name in raw ? raw[col.name] : columnDefault(col);
-    const coerced = coerceValue(col, value);
-    row[col.name] = coerced.ok ? coerced.value : (columnDefault(col) as Row[string]);
-  }
-  return row;
 }

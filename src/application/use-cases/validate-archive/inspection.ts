@@ -1,7 +1,7 @@
 import { METADATA_ENTRY, tableEntry } from '../../../domain/archive/archive-format';
 import { isDomainError } from '../../../domain/errors';
 import { AVIARY_TABLE_NAMES, tableDef } from '../../../domain/schema/aviary-schema';
-import type { TableDef } from '../../../domain/schema/column';
+import type { Row, TableDef } from '../../../domain/schema/column';
 import type { ArchiveEntry, ArchiveReader } from '../../ports/archive-reader.port';
 import type { ByteStream } from '../../ports/blob-store.port';
 import { ChecksumCheck } from './checksum-check';
@@ -47,8 +47,9 @@ export class ArchiveInspection {
         const def = tableDef(entry.table ?? '');
         if (!def) return;
         this.companion?.tableStarts(def);
-        const rows = (body: ByteStream) => this.withCompanion(def, this.reader.rows({ name: entry.name, body }));
-        return this.content(entry, (body) => checkTable(entry.name, def, rows(body), this.facts, this.findings), () => this.facts.broken.add(def.name));
+        const rows = (body: ByteStream) => this.reader.rows({ name: entry.name, body });
+        const check = (body: ByteStream) => checkTable(entry.name, def, rows(body), this.facts, this.findings, this.companionRows(def));
+        return this.content(entry, check, () => this.facts.broken.add(def.name));
       }
       case 'checksums':
         return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));
@@ -77,13 +78,10 @@ export class ArchiveInspection {
     }
   }
 
-  /** The rows as validation parses them, each handed to the companion first. */
-  private async *withCompanion(def: TableDef, rows: AsyncIterable<Record<string, unknown>>): AsyncIterable<Record<string, unknown>> {
+  /** Where validation hands each canonical row of the table: to the companion, when there is one. */
+  private companionRows(def: TableDef): ((row: Row) => Promise<void>) | undefined {
     const companion = this.companion;
-    for await (const row of rows) {
-      if (companion) await asCompanion(() => companion.row(def, row));
-      yield row;
-    }
+    return companion && ((row) => asCompanion(() => companion.row(def, row)));
   }
 
   /** A table file of a newer Aviary: only whether it holds rows matters (they would be dropped). */

@@ -1,5 +1,3 @@
-import { isUuid } from '../../../domain/schema/values';
-
 /** UUIDs per block of the ascending run: 64 KiB each, so no block is one large allocation. */
 const RUN_BLOCK_KEYS = 4096;
 
@@ -21,16 +19,15 @@ export class KeySet {
 
   /** Adds the key; false when it was already there. */
   add(key: string): boolean {
-    if (!isUuid(key)) {
+    if (!readUuid(key)) {
       if (this.others.has(key)) return false;
       this.others.add(key);
       return true;
     }
-    // 8-4-4-4-12 hex digits: four 32-bit words, most significant first (parseInt takes either case).
-    const a = parseInt(key.slice(0, 8), 16) >>> 0;
-    const b = parseInt(key.slice(9, 13) + key.slice(14, 18), 16) >>> 0;
-    const c = parseInt(key.slice(19, 23) + key.slice(24, 28), 16) >>> 0;
-    const d = parseInt(key.slice(28, 36), 16) >>> 0;
+    const a = WORDS[0];
+    const b = WORDS[1];
+    const c = WORDS[2];
+    const d = WORDS[3];
     // Every key kept apart was below the run's last when it came, and the run only grows: a key
     // above the run's last is new.
     if (this.run.isAboveLast(a, b, c, d)) {
@@ -40,6 +37,46 @@ export class KeySet {
     if (this.run.has(a, b, c, d)) return false;
     return this.scattered.add(a, b, c, d);
   }
+}
+
+/** The UUID `readUuid` read last: four 32-bit words, most significant first. */
+const WORDS = new Uint32Array(4);
+
+/** Value of each ASCII hex digit (either case); -1 for every other character. */
+const HEX_DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_DIGIT['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_DIGIT['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/**
+ * Reads an 8-4-4-4-12 hex-digit UUID (either case) into WORDS; false when the key is not one. By
+ * char codes and a table, without slices or parseInt: every row's primary key comes here.
+ */
+function readUuid(key: string): boolean {
+  if (key.length !== 36 || key.charCodeAt(8) !== 0x2d || key.charCodeAt(13) !== 0x2d || key.charCodeAt(18) !== 0x2d || key.charCodeAt(23) !== 0x2d) return false;
+  const a = hexDigits(key, 0, 8, 0);
+  const b = hexDigits(key, 14, 18, hexDigits(key, 9, 13, 0));
+  const c = hexDigits(key, 24, 28, hexDigits(key, 19, 23, 0));
+  const d = hexDigits(key, 28, 36, 0);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return false;
+  WORDS[0] = a;
+  WORDS[1] = b;
+  WORDS[2] = c;
+  WORDS[3] = d;
+  return true;
+}
+
+/** `word` followed by the hex digits of key[from, to); -1 when `word` is or one of them is not. */
+function hexDigits(key: string, from: number, to: number, word: number): number {
+  if (word < 0) return -1;
+  for (let i = from; i < to; i++) {
+    const c = key.charCodeAt(i);
+    const digit = c < 128 ? HEX_DIGIT[c] : -1;
+    if (digit < 0) return -1;
+    word = word * 16 + digit;
+  }
+  return word;
 }
 
 /** Strictly ascending 128-bit keys in blocks of RUN_BLOCK_KEYS. */

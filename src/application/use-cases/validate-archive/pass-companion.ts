@@ -1,4 +1,4 @@
-import type { TableDef } from '../../../domain/schema/column';
+import type { Row, TableDef } from '../../../domain/schema/column';
 import type { ArchiveEntry } from '../../ports/archive-reader.port';
 
 /**
@@ -10,8 +10,13 @@ import type { ArchiveEntry } from '../../ports/archive-reader.port';
 export interface PassCompanion {
   /** metadata.json has been read (ours carries whether files and pairing configurations were included). */
   metadata(facts: MetadataFacts): void;
-  /** Each row of a known table, as validation parses it; awaited before the next row is read. */
-  row(table: TableDef, raw: Record<string, unknown>): Promise<void>;
+  /**
+   * Each row of a known table once validation has checked it, in canonical form: every column of
+   * the table, each value coerced to its type, absent ones defaulted, unknown ones dropped (values
+   * validation refused are the column's default: the archive is invalid anyway). Awaited before
+   * the next row is read.
+   */
+  row(table: TableDef, row: Row): Promise<void>;
   /** A known table file begins (also when it holds no rows). */
   tableStarts(table: TableDef): void;
   /** A document or legacy configuration entry, its body unread; awaited before the next entry. */
