@@ -3,40 +3,16 @@ import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { constants, crc32, createDeflateRaw } from 'node:zlib';
 import type { StagedBody } from '../../application/ports/archive-encoder.port';
 import { UnavailableError } from '../../domain/errors';
 import { DeflatedRun } from './deflated-run';
 import type { ParallelGzipOptions } from './parallel-gzip';
 import { tailOf } from './stored-deflate';
+import { collectYoung } from '../young-generation';
 
 /** Staged bytes between two collections of the young generation (see `collectYoung`). */
 const COLLECT_EVERY = 4 * 1024 * 1024;
-
-let collector: ((options: { type: 'minor' }) => void) | null | undefined;
-
-/**
- * Collects V8's young generation, where the staged chunks (the database driver's page buffers,
- * deflate's output, the buffers read back) die. Staging allocates little else on the JS heap, so
- * V8 collected them only every few tens of MB of external memory, and the process's peak RSS held
- * that much dead buffer memory. A minor collection of a small young generation takes well under a
- * millisecond. (Forced major collections made it worse: each promotes the chunks alive at that
- * moment.) The `gc` function is exposed at run time (the CLI is started without --expose-gc);
- * where that is not possible, nothing is collected early.
- */
-export function collectYoung(): void {
-  if (collector === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      collector = runInNewContext('gc') as (options: { type: 'minor' }) => void;
-    } catch {
-      collector = null;
-    }
-  }
-  collector?.({ type: 'minor' });
-}
 
 /** Deflate's window: the bytes a compressed block may refer back to. */
 const WINDOW = 32 * 1024;

@@ -6,7 +6,7 @@ import type { RowSpool, RowSpoolFactory, SpoolEncoding } from '../../application
 import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef } from '../../domain/schema/aviary-schema';
 import { UnavailableError } from '../../domain/errors';
-import { collectYoung } from '../archive/entry-spool';
+import { collectYoung } from '../young-generation';
 
 /** Text gathered per table before it is handed to the file stream (one write call per chunk). */
 const WRITE_CHARS = 16 * 1024;
