@@ -58,6 +58,28 @@ function attempts(count: number, tag: string): Row[] {
  * table. PostgreSQL writes them through COPY, SQLite through prepared multi-row statements; both
  * must store every value exactly and keep a failure all or nothing.
  */
+/** Awaits a write that must fail as a `conflict` with `code`; `stored` names what must not have been kept. */
+async function assertConflict(write: Promise<unknown>, code: string, stored: string): Promise<void> {
+  const error = await write.then(() => assert.fail(`${stored} was stored`), (e: unknown) => e);
+  assert.ok(isDomainError(error, 'conflict'), String(error));
+  assert.equal(error.code, code);
+}
+
+/** 600 login attempts whose row 450 repeats the primary key of row 17. */
+function attemptsWithRepeatedId(tag: string): Row[] {
+  const rows = attempts(600, tag);
+  rows[450] = { ...rows[450], id: rows[17].id };
+  return rows;
+}
+
+/** A new user (not stored) and 300 of its documents, the last naming a user that does not exist. */
+function documentsWithDanglingUser(tag: string): { user: Row; docs: Row[] } {
+  const user: Row = { id: randomUUID(), username: `${tag}-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
+  const docs: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), user_id: user.id, document_name: `d${i}` }));
+  docs[299] = { ...docs[299], user_id: randomUUID() };
+  return { user, docs };
+}
+
 export function bulkInsertContract(current: () => { db: DatabaseBackend; timeFractionDigits: 6 | 9 }): void {
   const { describe, it, before } = mocha();
   describe('streamed inserts', () => {
@@ -129,29 +151,22 @@ export function bulkInsertContract(current: () => { db: DatabaseBackend; timeFra
 
     it('a repeated primary key in the stream is a duplicate_row conflict and nothing is written', async () => {
       const before = (await read('login_attempts')).map((r) => r.id).sort();
-      const rows = attempts(600, 'dup');
-      rows[450] = { ...rows[450], id: rows[17].id };
-      const error = await db.records.writeTransaction(async (w) => {
+      const rows = attemptsWithRepeatedId('dup');
+      await assertConflict(db.records.writeTransaction(async (w) => {
         await w.delete('login_attempts');
         await w.insert('login_attempts', streamOf(rows));
-      }).then(() => assert.fail('a repeated primary key was stored'), (e: unknown) => e);
-      assert.ok(isDomainError(error, 'conflict'), String(error));
-      assert.equal(error.code, 'duplicate_row');
+      }), 'duplicate_row', 'a repeated primary key');
       assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
     });
 
     it('a row naming a missing user is a reference_violation and nothing is written', async () => {
-      const user: Row = { id: randomUUID(), username: `ref-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
-      const docs: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), user_id: user.id, document_name: `d${i}` }));
-      docs[299] = { ...docs[299], user_id: randomUUID() };
+      const { user, docs } = documentsWithDanglingUser('ref');
       const documentsBefore = (await read('documents')).length;
-      const error = await db.records.writeTransaction(async (w) => {
+      await assertConflict(db.records.writeTransaction(async (w) => {
         await w.insert('users', [user]);
         await w.delete('documents');
         await w.insert('documents', streamOf(docs));
-      }).then(() => assert.fail('a dangling user_id was stored'), (e: unknown) => e);
-      assert.ok(isDomainError(error, 'conflict'), String(error));
-      assert.equal(error.code, 'reference_violation');
+      }), 'reference_violation', 'a dangling user_id');
       assert.equal((await read('documents')).length, documentsBefore);
       assert.deepEqual(await read('users', { column: 'id', in: [String(user.id)] }), []);
     });
@@ -243,29 +258,22 @@ function linesContract(current: () => { db: DatabaseBackend; timeFractionDigits:
 
     it('a repeated primary key is a duplicate_row conflict and nothing is written', async () => {
       const before = (await read('login_attempts')).map((r) => r.id).sort();
-      const rows = attempts(600, 'lines-dup');
-      rows[450] = { ...rows[450], id: rows[17].id };
-      const error = await db.records.writeTransaction(async (w) => {
+      const rows = attemptsWithRepeatedId('lines-dup');
+      await assertConflict(db.records.writeTransaction(async (w) => {
         await w.delete('login_attempts');
         await load(w, 'login_attempts', rows);
-      }).then(() => assert.fail('a repeated primary key was stored'), (e: unknown) => e);
-      assert.ok(isDomainError(error, 'conflict'), String(error));
-      assert.equal(error.code, 'duplicate_row');
+      }), 'duplicate_row', 'a repeated primary key');
       assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
     });
 
     it('a row naming a missing user is a reference_violation and nothing is written', async () => {
-      const user: Row = { id: randomUUID(), username: `lines-ref-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
-      const docs: Row[] = Array.from({ length: 300 }, (_, i) => ({ id: randomUUID(), user_id: user.id, document_name: `d${i}` }));
-      docs[299] = { ...docs[299], user_id: randomUUID() };
+      const { user, docs } = documentsWithDanglingUser('lines-ref');
       const documentsBefore = (await read('documents')).length;
-      const error = await db.records.writeTransaction(async (w) => {
+      await assertConflict(db.records.writeTransaction(async (w) => {
         await w.insert('users', [user]);
         await w.delete('documents');
         await load(w, 'documents', docs);
-      }).then(() => assert.fail('a dangling user_id was stored'), (e: unknown) => e);
-      assert.ok(isDomainError(error, 'conflict'), String(error));
-      assert.equal(error.code, 'reference_violation');
+      }), 'reference_violation', 'a dangling user_id');
       assert.equal((await read('documents')).length, documentsBefore);
     });
   });
