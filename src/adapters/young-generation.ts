@@ -12,7 +12,7 @@ let collector: ((options: { type: 'minor' }) => void) | null | undefined;
  * the chunks alive at that moment.) The `gc` function is exposed at run time (the processes are
  * started without --expose-gc); where that is not possible, nothing is collected early.
  */
-export function collectYoung(): void {
+function collectYoung(): void {
   if (collector === undefined) {
     try {
       setFlagsFromString('--expose-gc');
@@ -25,7 +25,7 @@ export function collectYoung(): void {
 }
 
 /** Bytes streamed between two collections. */
-export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 
 /** Counts streamed bytes and collects the young generation every `COLLECT_EVERY_BYTES`. */
 export class YoungCollector {

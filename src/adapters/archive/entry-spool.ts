@@ -9,10 +9,8 @@ import { UnavailableError } from '../../domain/errors';
 import { DeflatedRun } from './deflated-run';
 import type { ParallelGzipOptions } from './parallel-gzip';
 import { tailOf } from './stored-deflate';
-import { collectYoung } from '../young-generation';
+import { YoungCollector } from '../young-generation';
 
-/** Staged bytes between two collections of the young generation (see `collectYoung`). */
-const COLLECT_EVERY = 4 * 1024 * 1024;
 
 /** Deflate's window: the bytes a compressed block may refer back to. */
 const WINDOW = 32 * 1024;
@@ -45,7 +43,7 @@ export async function spoolBody(source: AsyncIterable<Uint8Array>, dir: string, 
   let length = 0;
   let recent: Buffer[] = [];
   let stored = 0;
-  let sinceCollect = 0;
+  const young = new YoungCollector();
   async function* read(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -55,10 +53,7 @@ export async function spoolBody(source: AsyncIterable<Uint8Array>, dir: string, 
       length += buf.length;
       recent = keepWindow(recent, buf);
       yield buf;
-      if ((sinceCollect += buf.length) >= COLLECT_EVERY) {
-        sinceCollect = 0;
-        collectYoung();
-      }
+      young.passed(buf.length);
     }
   }
   async function write(deflated: AsyncIterable<Buffer>): Promise<void> {
@@ -113,17 +108,14 @@ async function openAnonymous(dir: string): Promise<FileHandle> {
 
 /** The deflated bytes as stored; each read is a new buffer (the archive's consumer may hold it), collected as they go. */
 async function* readBack(file: FileHandle, size: number): AsyncGenerator<Uint8Array> {
-  let sinceCollect = 0;
+  const young = new YoungCollector();
   for (let position = 0; position < size; ) {
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await file.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0) break; // the tar writer reports the short body
     position += bytesRead;
     yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
-    if ((sinceCollect += bytesRead) >= COLLECT_EVERY) {
-      sinceCollect = 0;
-      collectYoung();
-    }
+    young.passed(bytesRead);
   }
 }
 

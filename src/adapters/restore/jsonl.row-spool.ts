@@ -6,7 +6,7 @@ import type { RowSpool, RowSpoolFactory, SpoolEncoding } from '../../application
 import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef } from '../../domain/schema/aviary-schema';
 import { UnavailableError } from '../../domain/errors';
-import { collectYoung } from '../young-generation';
+import { YoungCollector } from '../young-generation';
 
 /** Text gathered per table before it is handed to the file stream (one write call per chunk). */
 const WRITE_CHARS = 16 * 1024;
@@ -18,8 +18,6 @@ const READ_BYTES = 64 * 1024;
  */
 const LINE_CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
-/** Lines read back between two collections of V8's young generation (see `collectYoung`). */
-const COLLECT_EVERY = 4 * 1024 * 1024;
 
 /**
  * One file per table under `${DATA_DIR}/tmp-restore/{runId}/`: JSON lines of rows, or, for the
@@ -137,13 +135,10 @@ class JsonlRowSpool implements RowSpool {
     if (this.failure) throw this.failure;
     if (this.refused.has(table)) throw this.refused.get(table);
     let rest: Buffer | null = null;
-    let sinceCollect = 0;
+    const young = new YoungCollector();
     for await (const read of createReadStream(join(this.dir, `${table}.lines`), { highWaterMark: LINE_CHUNK_BYTES })) {
       // The chunks die young, outside V8's heap: left to V8, tens of MB of them would wait for a collection.
-      if ((sinceCollect += (read as Buffer).length) >= COLLECT_EVERY) {
-        sinceCollect = 0;
-        collectYoung();
-      }
+      young.passed((read as Buffer).length);
       const bytes: Buffer = rest ? Buffer.concat([rest, read as Buffer]) : (read as Buffer);
       const end = bytes.lastIndexOf(NEWLINE) + 1;
       rest = end < bytes.length ? bytes.subarray(end) : null;
