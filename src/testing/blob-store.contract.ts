@@ -87,6 +87,15 @@ export function blobStoreContract(label: string, setup: () => Promise<BlobStoreS
       await rejectsWithCode(range(5, 2), 'invalid', 'invalid_range');
     });
 
+    it('a read-size hint never changes what get returns, whatever its value', async () => {
+      const data = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7) % 251));
+      await store.put(`${p}hint.bin`, chunked(data, 65_536));
+      for (const readSize of [1024, 64 * 1024, 3_000_001, 0, -5, 1.5, Number.NaN]) {
+        assert.deepEqual(await readAll(await store.get(`${p}hint.bin`, { readSize })), data, `readSize ${readSize}`);
+      }
+      assert.deepEqual(await readAll(await store.get(`${p}hint.bin`, { start: 100, end: 70_099, readSize: 1024 })), data.subarray(100, 70_100));
+    });
+
     it('overwrite replaces the whole object', async () => {
       await store.put(`${p}o.txt`, once('the first version, which is longer'));
       const info = await store.put(`${p}o.txt`, once('v2'));

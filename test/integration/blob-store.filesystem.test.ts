@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BlobStore } from '../../src/application/ports/blob-store.port';
+import { ARCHIVE_READ_BYTES, type BlobStore } from '../../src/application/ports/blob-store.port';
 import { ConflictError, InvalidInputError, UnavailableError } from '../../src/domain/errors';
 import { filesystemPlugin } from '../../src/plugins/builtin/filesystem.plugin';
 import { PluginRegistry } from '../../src/plugins/registry';
@@ -57,6 +57,19 @@ describe('filesystem storage', () => {
     });
     afterEach(async () => {
       await rm(root, { recursive: true, force: true });
+    });
+
+    it('reads in pieces of the size the caller asks for (archive readers ask for small ones), else of 1 MiB', async () => {
+      await store.put('big.bin', text('x'.repeat(3 * 1024 * 1024)));
+      const sizes = async (readSize?: number) => {
+        const seen: number[] = [];
+        for await (const chunk of await store.get('big.bin', { readSize })) seen.push(chunk.byteLength);
+        return seen;
+      };
+      assert.ok((await sizes(ARCHIVE_READ_BYTES)).every((n) => n <= ARCHIVE_READ_BYTES));
+      assert.equal((await sizes(ARCHIVE_READ_BYTES)).length, (3 * 1024 * 1024) / ARCHIVE_READ_BYTES);
+      assert.equal(Math.max(...(await sizes())), 1024 * 1024);
+      assert.equal(Math.max(...(await sizes(0))), 1024 * 1024); // not a sensible size: the store's own
     });
 
     it('stores key K at ${DATA_DIR}/K, as Aviary does', async () => {

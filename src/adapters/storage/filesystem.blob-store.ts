@@ -28,7 +28,7 @@ const LEGACY_PART_AGE_MS = 24 * 3600_000;
  * trip each, most of the main thread's time after hashing.
  */
 const WRITE_BATCH = 2 * 1024 * 1024;
-/** Reads of 1 MiB: fewer thread-pool round trips than the default 64 KiB, for archives read whole. */
+/** Reads of 1 MiB unless the caller asks otherwise: fewer thread-pool round trips than the default 64 KiB, for documents read whole. */
 const READ_CHUNK = 1024 * 1024;
 
 export interface FilesystemBlobStoreOptions {
@@ -149,7 +149,7 @@ export class FilesystemBlobStore implements BlobStore {
       // read shorter than READ_CHUNK is copied into a right-sized buffer (most documents end so).
       // Stored files never change in place (puts rename a finished file over them).
       const last = end ?? (info.size > 0 ? info.size - 1 : undefined);
-      const stream = handle.createReadStream({ start, end: last, autoClose: true, highWaterMark: READ_CHUNK });
+      const stream = handle.createReadStream({ start, end: last, autoClose: true, highWaterMark: readSize(options) });
       return options.signal ? addAbortSignal(options.signal, stream) : stream;
     } catch (error) {
       await handle.close();
@@ -479,4 +479,10 @@ function checkRange(options: GetOptions, size: number): { start?: number; end?: 
     throw new InvalidInputError('invalid_range', `Byte range ${first}-${end ?? ''} is not satisfiable for an object of ${size} bytes`);
   }
   return { start: first, end: end === undefined ? undefined : Math.min(end, size - 1) };
+}
+
+/** The caller's read size when it names a sensible one (1 KiB to 16 MiB), else the store's own. */
+function readSize(options: GetOptions): number {
+  const asked = options.readSize;
+  return asked !== undefined && Number.isInteger(asked) && asked >= 1024 && asked <= 16 * 1024 * 1024 ? asked : READ_CHUNK;
 }

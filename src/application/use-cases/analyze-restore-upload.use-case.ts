@@ -1,5 +1,5 @@
 import { ConflictError, isDomainError, NotFoundError } from '../../domain/errors';
-import type { BlobStore } from '../ports/blob-store.port';
+import { ARCHIVE_READ_BYTES, type BlobStore } from '../ports/blob-store.port';
 import type { RestoreUpload, RestoreUploadStore } from '../ports/restore-upload-store.port';
 import type { Clock, Logger } from '../ports/system.port';
 import { AnalysisProgress } from './restore-uploads/analysis-progress';
@@ -47,7 +47,7 @@ export class AnalyzeRestoreUpload {
     const progress = new AnalysisProgress(this.uploads, upload.id, this.clock, this.logger);
     progress.start();
     try {
-      const source = await this.blobs.get(upload.storageKey, { signal });
+      const source = await this.blobs.get(upload.storageKey, { signal, readSize: ARCHIVE_READ_BYTES });
       const analysis = await this.validate.execute({
         source, sizeBytes: upload.fileSize, signal, onProgress: (p) => progress.report(p.percent),
       });

@@ -1,5 +1,5 @@
 import { isDomainError, NotFoundError } from '../../domain/errors';
-import type { BlobStore, ByteStream } from '../ports/blob-store.port';
+import { ARCHIVE_READ_BYTES, type BlobStore, type ByteStream } from '../ports/blob-store.port';
 import type { RestoreUpload, RestoreUploadStore } from '../ports/restore-upload-store.port';
 import { findOwnUpload } from './restore-uploads/own-upload';
 
@@ -28,7 +28,7 @@ export class OpenRestoreUpload {
 
   private async read(upload: RestoreUpload, signal?: AbortSignal): Promise<ByteStream> {
     try {
-      return await this.blobs.get(upload.storageKey, { signal });
+      return await this.blobs.get(upload.storageKey, { signal, readSize: ARCHIVE_READ_BYTES });
     } catch (error) {
       if (isDomainError(error) && error.code === 'blob_not_found') {
         throw new NotFoundError('upload_not_found', 'The uploaded file is no longer in storage; upload it again');

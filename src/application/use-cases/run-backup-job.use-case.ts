@@ -3,7 +3,7 @@ import { BackupJob, progressPercent } from '../../domain/backup-job';
 import { DomainError, isDomainError } from '../../domain/errors';
 import { StorageKeys } from '../../domain/storage-key';
 import type { BackupJobStore } from '../ports/backup-job-store.port';
-import type { BlobStore } from '../ports/blob-store.port';
+import { ARCHIVE_READ_BYTES, type BlobStore } from '../ports/blob-store.port';
 import type { FaultPoints } from '../ports/fault-points.port';
 import type { Clock, Logger } from '../ports/system.port';
 import { unwrapAbort } from './abort-reason';
@@ -113,7 +113,7 @@ export class RunBackupJob {
    * A backup that cannot be restored must never be reported as completed (nor count for retention).
    */
   private async verify(jobId: string, key: string, signal?: AbortSignal): Promise<void> {
-    const analysis = await this.validate.execute({ source: await this.blobs.get(key, { signal }), signal });
+    const analysis = await this.validate.execute({ source: await this.blobs.get(key, { signal, readSize: ARCHIVE_READ_BYTES }), signal });
     const problems = [...analysis.errors];
     if (!analysis.checksums.present) problems.push('checksums.sha256 is missing');
     if (problems.length === 0) return;
