@@ -9,6 +9,9 @@ import { tableJsonChunks } from '../../src/domain/archive/table-json';
 import { AVIARY_TABLES, type AviaryTableName } from '../../src/domain/schema/aviary-schema';
 import { sqlitePlugin } from '../../src/plugins/builtin/sqlite.plugin';
 import { createFromRegistry } from '../contract/record-store.contract';
+import { sqliteFeatures, sqliteJsonLine } from '../../src/adapters/database/sqlite-json-lines';
+import { canonicalValue, NOT_CANONICAL } from '../../src/domain/schema/values';
+import type { TableDef } from '../../src/domain/schema/column';
 
 /**
  * SQLite writes the backup's table files itself (sqlite-json-lines): for every value it takes on,
@@ -160,6 +163,42 @@ describe('SQLite table files written by SQLite', function () {
         await run(raw, 'update users set page_dpi = 0');
       });
     }
+  });
+
+  it('takes a UUID as the row path does, by GLOB and by unhex alike: near misses (dashes elsewhere, other characters) go to the rows', async () => {
+    const def: TableDef = { ...AVIARY_TABLES.find((t) => t.name === 'login_attempts')!, columns: [AVIARY_TABLES.find((t) => t.name === 'login_attempts')!.columns.find((c) => c.name === 'id')!] };
+    const valid = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const values = new Set([valid, valid.toUpperCase(), 'A' + valid.slice(1), '00-00-00-0000-4000-8000-000000000001', '0-000000-0000-4000-8000-000000000001',
+      valid.slice(0, 34) + '--', '-' + valid.slice(1), valid.slice(0, 35) + 'g', ' ' + valid.slice(1), valid + '0', valid.slice(1), valid.replace(/-/g, '0')]);
+    // Every single and double replacement of a character by a dash, a hex digit, a non-hex letter or a space.
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    for (let i = 0; i < 2000; i++) {
+      const chars = [...valid];
+      for (let k = 1 + random(2); k > 0; k--) chars[random(36)] = '-0aFgG Z'[random(8)];
+      values.add(chars.join(''));
+    }
+    const db = new sqlite3.Database(':memory:');
+    const [{ version }] = await new Promise<{ version: string }[]>((resolve, reject) => db.all('select sqlite_version() as version', (e, r) => (e ? reject(e) : resolve(r as { version: string }[]))));
+    assert.ok(sqliteFeatures(version).unhex, `the bundled SQLite (${version}) has unhex, so this test covers both forms`);
+    try {
+      for (const features of [{ unhex: false }, { unhex: true }]) {
+        const sql = sqliteJsonLine(def, features);
+        for (const value of values) {
+          const got = await new Promise<string | null>((resolve, reject) =>
+            db.get(`select ${sql} as line from (select ? as "id")`, [value], (e, r) => (e ? reject(e) : resolve((r as { line: string | null }).line))));
+          const canonical = canonicalValue(def.columns[0], value);
+          const expected = canonical === NOT_CANONICAL ? null : `{"id":${JSON.stringify(canonical)}}`;
+          assert.equal(got, expected, `${JSON.stringify(value)} with unhex ${features.unhex}`);
+        }
+      }
+    } finally {
+      await new Promise<void>((resolve) => db.close(() => resolve()));
+    }
+  });
+
+  it('knows unhex from SQLite 3.41.0 on', () => {
+    assert.deepEqual([sqliteFeatures('3.40.1'), sqliteFeatures('3.41.0'), sqliteFeatures('3.44.2'), sqliteFeatures('4.0.0')].map((f) => f.unhex), [false, true, true, true]);
   });
 
   it('refuses a value the row path refuses, with its error', async () => {

@@ -13,7 +13,7 @@ import {
   copyLines, copyRows, insertSqliteRows, loadSqliteLines, sqliteLine, sqliteLoadsLines, type PgConnection, type RowSource, type SqliteConnection,
 } from './bulk-insert';
 import { copyLine } from './copy-text';
-import { sqliteJsonLine } from './sqlite-json-lines';
+import { sqliteFeatures, sqliteJsonLine, type SqliteFeatures } from './sqlite-json-lines';
 
 /**
  * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
@@ -142,8 +142,9 @@ export class KnexRecordAccess implements RecordWriter {
   private async *sqliteTableJson(table: AviaryTableName, filter?: RowFilter): AsyncGenerator<TableJsonChunk> {
     const def = definition(table);
     const key = this.keyExpression(def);
+    const line = sqliteJsonLine(def, await this.sqliteFeatures());
     const fetch = (after: unknown, limit: number, first: boolean): Promise<JsonPage> => {
-      const inner = this.filtered(def, filter).select(this.db.raw(`${key} as k`), this.db.raw(`${sqliteJsonLine(def)} as line`)).orderByRaw(key).limit(limit);
+      const inner = this.filtered(def, filter).select(this.db.raw(`${key} as k`), this.db.raw(`${line} as line`)).orderByRaw(key).limit(limit);
       if (after !== undefined) inner.whereRaw(`${key} > ?`, [after as Knex.Value]);
       const { sql, bindings } = inner.toSQL();
       const outer = this.db.raw(
@@ -179,6 +180,17 @@ export class KnexRecordAccess implements RecordWriter {
       }
     }
     yield { bytes: Buffer.from(wrote ? '\n]\n' : '[]\n'), rows: 0 };
+  }
+
+  private features?: Promise<SqliteFeatures>;
+
+  /** The connection's SQLite version's features, asked once per snapshot. */
+  private sqliteFeatures(): Promise<SqliteFeatures> {
+    this.features ??= guarded(this.engine, async () => {
+      const [row] = (await this.db.raw('select sqlite_version() as version')) as unknown as { version: string }[];
+      return sqliteFeatures(String(row.version));
+    }, 'read the SQLite version');
+    return this.features;
   }
 
   /** One page of a table file encoded from its rows, as the row path writes it. */

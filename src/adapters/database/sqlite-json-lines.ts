@@ -15,6 +15,8 @@ import type { ColumnDef, TableDef } from '../../domain/schema/column';
 const DIGIT = '[0-9]';
 const HEX = '[0-9a-fA-F]';
 const UUID_GLOB = [8, 4, 4, 4, 12].map((n) => HEX.repeat(n)).join('-');
+/** For LIKE (a GLOB's `?` would be taken for a bound parameter by the query builder). */
+const UUID_SHAPE = [8, 4, 4, 4, 12].map((n) => '_'.repeat(n)).join('-');
 /** YYYY-MM-DD[ T]HH:MM:SS, anything after (checked separately). */
 const TIME_GLOB = `${DIGIT.repeat(4)}-${DIGIT.repeat(2)}-${DIGIT.repeat(2)}[ T]${DIGIT.repeat(2)}:[0-5]${DIGIT}:[0-5]${DIGIT}*`;
 const MAX_SAFE = '9007199254740991';
@@ -23,17 +25,40 @@ const GO_ZERO_TIME = '"0001-01-01T00:00:00Z"';
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const quoteText = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-const cache = new WeakMap<TableDef, string>();
+/** What the connection's SQLite offers beyond the functions every supported version has. */
+export interface SqliteFeatures {
+  /** `unhex(X, Y)` (SQLite 3.41): a UUID is checked by decoding it instead of by a 32-class GLOB. */
+  readonly unhex: boolean;
+}
+
+const caches = { plain: new WeakMap<TableDef, string>(), unhex: new WeakMap<TableDef, string>() };
+
+/** Whether a `sqlite_version()` has `unhex` (3.41.0 and later). */
+export function sqliteFeatures(version: string): SqliteFeatures {
+  const [major, minor] = version.split('.').map(Number);
+  return { unhex: major > 3 || (major === 3 && minor >= 41) };
+}
 
 /** The SQL expression of one row's JSON line (an object with the columns in schema order), or NULL. */
-export function sqliteJsonLine(def: TableDef): string {
+export function sqliteJsonLine(def: TableDef, features: SqliteFeatures = { unhex: false }): string {
+  const cache = features.unhex ? caches.unhex : caches.plain;
   let sql = cache.get(def);
   if (sql === undefined) {
-    const parts = def.columns.map((col, i) => `${quoteText((i === 0 ? '{' : ',') + JSON.stringify(col.name) + ':')} || ${valueSql(col)}`);
+    const parts = def.columns.map((col, i) => `${quoteText((i === 0 ? '{' : ',') + JSON.stringify(col.name) + ':')} || ${valueSql(col, features)}`);
     sql = parts.length === 0 ? `'{}'` : `${parts.join(' || ')} || '}'`;
     cache.set(def, sql);
   }
   return sql;
+}
+
+/**
+ * An 8-4-4-4-12 UUID of hex digits in either case. With `unhex`: the four dashes where they belong
+ * (a LIKE of `_`, cheap), and the rest 32 hex digits — unhex ignores dashes between digit pairs,
+ * so a dash anywhere else leaves fewer than 16 bytes, and any other character makes it NULL. A
+ * third of the GLOB's time, and UUID columns are most of a backup's columns.
+ */
+function uuidTest(x: string, features: SqliteFeatures): string {
+  return features.unhex ? `${x} LIKE '${UUID_SHAPE}' AND length(unhex(${x}, '-')) = 16` : `${x} GLOB '${UUID_GLOB}'`;
 }
 
 /** What a NULL reads as (`canonicalValue`): null, the type's zero value, or nothing (NOT NULL: the row path reports it). */
@@ -57,12 +82,12 @@ function nullJson(col: ColumnDef): string {
   }
 }
 
-function valueSql(col: ColumnDef): string {
+function valueSql(col: ColumnDef, features: SqliteFeatures): string {
   const x = quoteIdent(col.name);
   const whenNull = `WHEN ${x} IS NULL THEN ${nullJson(col)}`;
   switch (col.type) {
     case 'uuid':
-      return `CASE WHEN typeof(${x}) = 'text' AND ${x} GLOB '${UUID_GLOB}' THEN '"' || lower(${x}) || '"' ${whenNull} END`;
+      return `CASE WHEN typeof(${x}) = 'text' AND ${uuidTest(x, features)} THEN '"' || lower(${x}) || '"' ${whenNull} END`;
     case 'string':
     case 'text': {
       // length() counts characters (code points) of valid UTF-8, as the limit does; invalid UTF-8 is caught by the caller.
