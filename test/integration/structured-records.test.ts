@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from '@mikro-orm/knex';
@@ -157,6 +157,68 @@ describe('filesystem temp files carry their owner as a record', () => {
 
     assert.equal(await store.sweepAbandonedTemp(), 2);
     assert.deepEqual((await readdir(temp)).sort(), ['live.owner.json', 'live.part', 'old-host_12_ab_cd.part', 'remote.owner.json', 'remote.part']);
+  });
+
+  it('overlapping puts share one owner record, on disk before their parts and gone after the last', async () => {
+    const store = new FilesystemBlobStore({ root });
+    const temp = join(root, FILESYSTEM_TEMP_DIR);
+    const gates: (() => void)[] = [];
+    const body = (text: string) => (async function* () {
+      yield Buffer.from(text);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      yield Buffer.from('!');
+    })();
+    const puts = ['a', 'b', 'c'].map((k) => store.put(`${k}.txt`, body(k)));
+    while (gates.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    const during = (await readdir(temp)).sort();
+    const records = during.filter((n) => n.endsWith('.owner.json'));
+    assert.equal(records.length, 1, during.join(', '));
+    assert.deepEqual(JSON.parse(await readFile(join(temp, records[0]), 'utf8')), THIS_PROCESS);
+    const writer = records[0].slice(0, -'.owner.json'.length);
+    assert.equal(during.filter((n) => n.startsWith(`${writer}.`) && n.endsWith('.part')).length, 3, during.join(', '));
+    for (const open of gates.splice(0)) open();
+    await Promise.all(puts);
+    assert.deepEqual(await readdir(temp), [], 'no part and no owner record once the puts are done');
+    assert.equal(await readFile(join(root, 'b.txt'), 'utf8'), 'b!');
+  });
+
+  it('removes every part of a dead writer with its record; a part whose record is missing counts as an old one', async () => {
+    const temp = join(root, FILESYSTEM_TEMP_DIR);
+    await mkdir(temp, { recursive: true });
+    for (const n of [1, 2, 3]) await writeFile(join(temp, `w.${n}.part`), 'half');
+    await writeFile(join(temp, 'w.owner.json'), JSON.stringify(DEAD_HERE.process));
+    await writeFile(join(temp, 'v.1.part'), 'half');
+    await writeFile(join(temp, 'v.owner.json'), JSON.stringify(THIS_PROCESS));
+    await writeFile(join(temp, 'x.1.part'), 'half'); // no record: judged by age only
+    assert.equal(await new FilesystemBlobStore({ root }).sweepAbandonedTemp(), 3);
+    assert.deepEqual((await readdir(temp)).sort(), ['v.1.part', 'v.owner.json', 'x.1.part']);
+  });
+
+  it('writes its record again when the temp folder was removed while it wrote', async () => {
+    const store = new FilesystemBlobStore({ root });
+    const temp = join(root, FILESYSTEM_TEMP_DIR);
+    let release!: () => void;
+    const first = store.put('a.txt', (async function* () {
+      yield Buffer.from('a');
+      await new Promise<void>((resolve) => (release = resolve));
+    })());
+    const hasPart = async () => (await readdir(temp).catch(() => [] as string[])).some((n) => n.endsWith('.part'));
+    while (!release || !(await hasPart())) await new Promise((resolve) => setTimeout(resolve, 5));
+    await rm(temp, { recursive: true, force: true }); // by hand: the first part and the record are gone
+    let seen: string[] = [];
+    const second = store.put('b.txt', (async function* () {
+      yield Buffer.from('b');
+      // The body is read while the part is being opened: wait for the part.
+      while (!seen.some((n) => n.endsWith('.part'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen = (await readdir(temp).catch(() => [] as string[])).sort();
+      }
+    })());
+    await second;
+    assert.equal(seen.filter((n) => n.endsWith('.owner.json')).length, 1, seen.join(', '));
+    release();
+    await assert.rejects(first); // its part went with the folder
+    assert.deepEqual(await readdir(temp), []);
   });
 
   it('an owner record that is not one (being written, or damaged) is never judged', async () => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type Dirent } from 'node:fs';
 import { access, constants, link, open, readdir, readFile, rename, rmdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -9,15 +8,13 @@ import type {
 import { ConflictError, DomainError, InvalidInputError, NotFoundError, UnavailableError } from '../../domain/errors';
 import { assertValidKey, assertValidPrefix } from '../../domain/storage-key';
 import type { ProcessRef } from '../../application/ports/lock-store.port';
-import { isDeadLocalProcess, THIS_PROCESS } from '../system/process-liveness';
+import { isDeadLocalProcess } from '../system/process-liveness';
 import { mkdirPrivate, mkdirPrivateSync, PRIVATE_FILE_MODE } from '../system/private-files';
+import { OWNER, PART, TempOwner, writerOfPart } from './temp-owner';
 
 /** Where puts are staged before the rename; on the same filesystem as every key, never listed. */
 export const FILESYSTEM_TEMP_DIR = '.aviary-tmp';
 const MAX_PAGE = 1000;
-const PART = '.part';
-/** Next to each `<id>.part`: the writing process as a record, written before the part and removed after it. */
-const OWNER = '.owner.json';
 /** Temp files of versions that named the writer in the file name instead; removed once surely abandoned. */
 const LEGACY_PART_AGE_MS = 24 * 3600_000;
 /**
@@ -44,11 +41,13 @@ export class FilesystemBlobStore implements BlobStore {
   readonly kind = 'filesystem';
   readonly root: string;
   private readonly tempDir: string;
+  private readonly owner: TempOwner;
 
   constructor(options: FilesystemBlobStoreOptions) {
     if (!isAbsolute(options.root)) throw new InvalidInputError('invalid_storage_root', `Storage root must be absolute: ${options.root}`);
     this.root = resolve(options.root);
     this.tempDir = join(this.root, FILESYSTEM_TEMP_DIR);
+    this.owner = new TempOwner(this.tempDir);
     try {
       mkdirPrivateSync(this.root);
     } catch {
@@ -62,13 +61,17 @@ export class FilesystemBlobStore implements BlobStore {
     const names = new Set(await readdir(this.tempDir).catch(() => [] as string[]));
     for (const name of names) {
       if (name.endsWith(OWNER)) {
-        const id = name.slice(0, -OWNER.length);
+        const writer = name.slice(0, -OWNER.length);
         const owner = await this.readOwner(join(this.tempDir, name));
         if (!owner || !isDeadLocalProcess(owner)) continue;
-        if (names.has(id + PART)) removed++;
-        await rm(join(this.tempDir, id + PART), { force: true });
+        // The parts first: a sweep stopped half-way leaves the record to judge them next time.
+        for (const part of names) {
+          if (!part.endsWith(PART) || writerOfPart(part) !== writer) continue;
+          removed++;
+          await rm(join(this.tempDir, part), { force: true });
+        }
         await rm(join(this.tempDir, name), { force: true });
-      } else if (name.endsWith(PART) && !names.has(name.slice(0, -PART.length) + OWNER)) {
+      } else if (name.endsWith(PART) && !names.has(writerOfPart(name) + OWNER)) {
         const path = join(this.tempDir, name);
         const info = await stat(path).catch(() => null);
         if (info && Date.now() - info.mtimeMs > LEGACY_PART_AGE_MS) {
@@ -104,25 +107,16 @@ export class FilesystemBlobStore implements BlobStore {
   async put(key: string, body: ByteStream, options: PutOptions = {}): Promise<BlobInfo> {
     const target = this.pathOf(key);
     options.signal?.throwIfAborted();
-    // The owner record (written first) lets a later start remove what a killed process left behind.
-    const id = randomBytes(12).toString('hex');
-    const temp = join(this.tempDir, id + PART);
-    const owner = join(this.tempDir, id + OWNER);
-    const handle = await this.openTemp(owner)
-      .then(async (record) => {
-        try {
-          await record.writeFile(JSON.stringify(THIS_PROCESS));
-        } finally {
-          await record.close();
-        }
-        return this.openTemp(temp);
-      })
-      .catch(async (error) => {
-        await rm(owner, { force: true });
-        throw this.translate(error, key, 'write');
-      });
+    const temp = this.owner.nextPart();
     try {
-      const written = await writeBatched(handle, body, options.signal).finally(() => handle.close());
+      // The owner record lets a later start remove what a killed process left behind. It is whole
+      // on disk before the body is touched (a record cut by a kill is never judged).
+      await this.owner.acquire();
+      // The body is read while the part is being opened: its first batch is gathered meanwhile.
+      const opening = this.openPart(temp);
+      opening.catch(() => undefined); // seen by writeBatched
+      const written = await writeBatched(opening, body, options.signal)
+        .finally(() => opening.then((handle) => handle.close(), () => undefined));
       if (options.size !== undefined && written !== options.size) {
         throw new DomainError('integrity', 'blob_size_mismatch',
           `Body of ${JSON.stringify(key)} had ${written} bytes, ${options.size} were declared`);
@@ -131,10 +125,10 @@ export class FilesystemBlobStore implements BlobStore {
       await this.renameInto(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
-      await rm(owner, { force: true });
       throw this.translate(error, key, 'write');
+    } finally {
+      await this.owner.release();
     }
-    await rm(owner, { force: true });
     return toInfo(key, await stat(target));
   }
 
@@ -230,14 +224,17 @@ export class FilesystemBlobStore implements BlobStore {
     return join(this.root, ...key.split('/'));
   }
 
-  /** A new temp file (0600), creating the temp folder only when it is missing. */
-  private async openTemp(temp: string): Promise<FileHandle> {
+  /**
+   * A new part (0600). A temp folder found missing (removed by hand since the owner record was
+   * written) is made again with the record in it before the part.
+   */
+  private async openPart(temp: string): Promise<FileHandle> {
     try {
       return await open(temp, 'wx', PRIVATE_FILE_MODE);
     } catch (error) {
       if (codeOf(error) !== 'ENOENT') throw error;
     }
-    await mkdirPrivate(this.tempDir);
+    await this.owner.rewrite();
     return open(temp, 'wx', PRIVATE_FILE_MODE);
   }
 
@@ -368,16 +365,22 @@ export class FilesystemBlobStore implements BlobStore {
   }
 }
 
-/** Writes the whole body at the handle's position, batched (WRITE_BATCH); returns the byte count. */
-async function writeBatched(handle: FileHandle, body: ByteStream, signal?: AbortSignal): Promise<number> {
+/**
+ * Writes the whole body at the position of the handle `opening` resolves to, batched (WRITE_BATCH);
+ * returns the byte count. The body is read before the handle is there: the first batch waits for it.
+ */
+async function writeBatched(opening: Promise<FileHandle>, body: ByteStream, signal?: AbortSignal): Promise<number> {
   const source = body[Symbol.asyncIterator]();
   let batch: Uint8Array[] = [];
   let batched = 0;
   let total = 0;
   let writing: Promise<void> = Promise.resolve();
+  let openFailed = false;
+  opening.catch(() => (openFailed = true));
   const flush = async () => {
     await writing; // one write at a time, in order
-    writing = writeAll(handle, batch);
+    const buffers = batch;
+    writing = opening.then((handle) => writeAll(handle, buffers));
     writing.catch(() => undefined); // seen by the next await of it
     batch = [];
     batched = 0;
@@ -385,6 +388,7 @@ async function writeBatched(handle: FileHandle, body: ByteStream, signal?: Abort
   try {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
+      if (openFailed) await opening; // its error, without reading on
       const next = signal ? await nextUnlessAborted(source, signal) : await source.next();
       if (next.done) break;
       const chunk = next.value;
@@ -396,6 +400,7 @@ async function writeBatched(handle: FileHandle, body: ByteStream, signal?: Abort
     }
     if (batched > 0) await flush();
     await writing;
+    await opening; // an empty body too makes its file
     return total;
   } catch (error) {
     await writing.catch(() => undefined);
