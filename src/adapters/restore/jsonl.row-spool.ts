@@ -37,6 +37,7 @@ class JsonlRowSpool implements RowSpool {
   private failure: Error | undefined;
 
   readonly stage?: LineStage;
+  private readonly young = new YoungCollector();
 
   constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {
     this.stage = encoding?.encoding.openStage?.(join(dir, 'stage.db'));
@@ -66,8 +67,9 @@ class JsonlRowSpool implements RowSpool {
     this.pending.set(table, '');
     const def = this.stage && this.encodedDefs.get(table);
     if (!def) return this.write(this.writers.get(table)!, text);
-    // One encoding to bytes for both the file and the stage.
+    // One encoding to bytes for both the file and the stage; they die young, outside V8's heap.
     const bytes = Buffer.from(text);
+    this.young.passed(bytes.byteLength);
     await this.write(this.writers.get(table)!, bytes);
     await this.stage!.add(def, bytes);
   }
