@@ -1,6 +1,7 @@
 import { knex, type Knex } from '@mikro-orm/knex';
 import type { LineStage } from '../../application/ports/record-store.port';
 import type { TableDef } from '../../domain/schema/column';
+import { createPrivateFileIfMissing } from '../system/private-files';
 import type { SqliteConnection, SqliteStatement } from './bulk-insert';
 
 /** Lines per statement into the stage, as the commit's own load takes them. */
@@ -128,11 +129,15 @@ export class SqliteLineStage implements LineStage {
    */
   private async open(): Promise<Opened | undefined> {
     let db: Knex | undefined;
+    let attached = false;
     try {
+      // 0600 like the spool's own files: the stage holds key and token hashes too.
+      await createPrivateFileIfMissing(this.file);
       db = knex({ client: 'sqlite3', connection: { filename: this.file }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
       const conn = (await db.client.acquireConnection()) as SqliteConnection;
       await exec(conn, `pragma journal_mode = off; pragma synchronous = off; pragma foreign_keys = off; pragma cache_size = -${STAGE_CACHE_KIB}`);
       await this.main.raw(`attach database ? as "${this.schema}"`, [this.file]);
+      attached = true;
       const rows = (await this.main.raw(
         `select tbl_name, type, sql, (select count(*) from pragma_foreign_key_list(m.tbl_name)) as refs from main.sqlite_master m where sql is not null and type in ('table', 'index')`,
       )) as { tbl_name: string; type: string; sql: string; refs: number }[];
@@ -140,6 +145,7 @@ export class SqliteLineStage implements LineStage {
       for (const row of rows) ddl.set(row.tbl_name, [...(ddl.get(row.tbl_name) ?? []), { type: row.type, sql: row.sql }]);
       return { db, conn, ddl, referencing: new Set(rows.filter((r) => Number(r.refs) > 0).map((r) => r.tbl_name)) };
     } catch {
+      if (attached) await this.main.raw(`detach database "${this.schema}"`).catch(() => undefined);
       await db?.destroy().catch(() => undefined);
       return undefined;
     }
