@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { DatabaseBackend } from '../application/ports/database.port';
-import type { RecordWriter, RowFilter, RowLineEncoding } from '../application/ports/record-store.port';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LineStage, RecordWriter, RowFilter, RowLineEncoding } from '../application/ports/record-store.port';
 import { tableDef, type AviaryTableName } from '../domain/schema/aviary-schema';
 import type { Row } from '../domain/schema/column';
 import { coerceValue, columnDefault } from '../domain/schema/values';
@@ -173,6 +176,7 @@ export function bulkInsertContract(current: () => { db: DatabaseBackend; timeFra
   });
 
   linesContract(current);
+  stageContract(current);
 }
 
 /**
@@ -275,6 +279,113 @@ function linesContract(current: () => { db: DatabaseBackend; timeFractionDigits:
         await load(w, 'documents', docs);
       }), 'reference_violation', 'a dangling user_id');
       assert.equal((await read('documents')).length, documentsBefore);
+    });
+  });
+}
+
+/** Lines that must not be read: the table is expected to come from the stage. */
+async function* unread(table: string): AsyncIterable<Uint8Array> {
+  throw new Error(`the lines of ${table} were read although the stage held the table`);
+}
+
+/**
+ * A stage of the store's line encoding (`RowLineEncoding.openStage`, built while an archive is
+ * read): a table it finished must reach the database exactly as its lines would, and anything it
+ * could not take must leave the load to the lines, with their outcome.
+ */
+function stageContract(current: () => { db: DatabaseBackend; timeFractionDigits: 6 | 9 }): void {
+  const { describe, it: itWithStage, before } = mocha();
+  describe('rows loaded through a stage', function () {
+    let db: DatabaseBackend;
+    let encoding: RowLineEncoding | undefined;
+    const open: { stage: LineStage; dir: string }[] = [];
+    before(async function () {
+      db = current().db;
+      encoding = db.records.lineEncoding;
+      await db.migrate();
+    });
+    const it = (title: string, body: () => Promise<void>) =>
+      itWithStage(title, async () => {
+        if (!encoding?.openStage) return;
+        try {
+          await body();
+        } finally {
+          for (const { stage, dir } of open.splice(0)) {
+            await stage.close();
+            await rm(dir, { recursive: true, force: true });
+          }
+        }
+      });
+    const read = (table: AviaryTableName) => db.records.readSnapshot((r) => collect(r.stream(table)));
+    const staged = async (table: AviaryTableName, rows: Row[], perChunk = 100): Promise<LineStage> => {
+      const dir = await mkdtemp(join(tmpdir(), 'aviary-stage-'));
+      const stage = encoding!.openStage!(join(dir, 'stage.db'));
+      open.push({ stage, dir });
+      for await (const chunk of lineChunks(encoding!, table, rows, perChunk)) await stage.add(tableDef(table)!, chunk);
+      stage.end(table);
+      return stage;
+    };
+
+    it('copies a finished table into its emptied twin without reading the lines, as the lines store it', async () => {
+      const user: Row = { id: randomUUID(), username: `stage-${randomUUID()}`, email: `${randomUUID()}@example.org`, password: BCRYPT };
+      const docs: Row[] = [...AWKWARD, 'lone \ud800 surrogate'].map((name, i) => ({
+        id: randomUUID(), user_id: user.id, document_name: name, local_path: i % 2 ? null : `local/${name}`, file_size: i === 0 ? Number.MAX_SAFE_INTEGER : -i,
+        upload_date: ['0001-01-01T00:00:00Z', '2025-06-01T10:20:30.123456789Z', '2025-06-01T10:20:30Z'][i % 3],
+      }));
+      // Every time given: a default 'now' would differ between the two loads.
+      const logins: Row[] = [...attempts(1500, 'stage').map((row) => ({ ...row, attempted_at: '2025-03-01T12:00:00Z' })), { id: randomUUID(), ip_address: '2001:db8::1', username: null, success: true, attempted_at: '2024-02-29T23:59:59.000001Z' }];
+      await db.records.writeTransaction((w) => w.insert('users', [user]));
+      const rows = { documents: docs, login_attempts: logins };
+      // documents refers to users (copied row by row, the reference checked); login_attempts refers to nothing (copied whole).
+      for (const table of ['documents', 'login_attempts'] as const) {
+        const stage = await staged(table, rows[table], 7);
+        const viaStage = await db.records.writeTransaction(async (w) => {
+          await w.delete(table);
+          return w.loadLines!(table, unread(table), stage);
+        });
+        assert.equal(viaStage, rows[table].length);
+        const fromStage = await read(table);
+        await db.records.writeTransaction(async (w) => {
+          await w.delete(table);
+          await w.loadLines!(table, lineChunks(encoding!, table, rows[table], 7));
+        });
+        assert.deepEqual(fromStage, await read(table), table);
+      }
+    });
+
+    it('a table the stage could not take (a repeated key) is loaded from the lines, with their conflict', async () => {
+      const before = (await read('login_attempts')).map((r) => r.id).sort();
+      const rows = attemptsWithRepeatedId('stage-dup');
+      const stage = await staged('login_attempts', rows);
+      await assertConflict(db.records.writeTransaction(async (w) => {
+        await w.delete('login_attempts');
+        await w.loadLines!('login_attempts', lineChunks(encoding!, 'login_attempts', rows, 100), stage);
+      }), 'duplicate_row', 'a repeated primary key');
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), before);
+    });
+
+    it('a dangling user in a staged table is a reference_violation and nothing is written', async () => {
+      const { user, docs } = documentsWithDanglingUser('stage-ref');
+      const documentsBefore = (await read('documents')).length;
+      const stage = await staged('documents', docs);
+      await assertConflict(db.records.writeTransaction(async (w) => {
+        await w.insert('users', [user]);
+        await w.delete('documents');
+        await w.loadLines!('documents', unread('documents'), stage);
+      }), 'reference_violation', 'a dangling user_id');
+      assert.equal((await read('documents')).length, documentsBefore);
+    });
+
+    it('into a table that keeps rows, the lines are loaded and the stage is left alone', async () => {
+      const kept = attempts(3, 'stage-kept');
+      const added = attempts(50, 'stage-added');
+      const stage = await staged('login_attempts', added);
+      await db.records.writeTransaction(async (w) => {
+        await w.delete('login_attempts');
+        await w.insert('login_attempts', kept);
+        assert.equal(await w.loadLines!('login_attempts', lineChunks(encoding!, 'login_attempts', added, 10), stage), added.length);
+      });
+      assert.deepEqual((await read('login_attempts')).map((r) => r.id).sort(), [...kept, ...added].map((r) => r.id).sort());
     });
   });
 }

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonlRowSpoolFactory } from '../../src/adapters/restore/jsonl.row-spool';
-import type { RowLineEncoding } from '../../src/application/ports/record-store.port';
+import type { LineStage, RowLineEncoding } from '../../src/application/ports/record-store.port';
 import type { RowSpool } from '../../src/application/ports/row-spool.port';
 import type { Row } from '../../src/domain/schema/column';
 
@@ -70,5 +70,58 @@ describe('restore row spool with a line encoding', () => {
   it('an opened table without rows loads no lines', async () => {
     spool.open('login_attempts');
     assert.deepEqual(await collect(spool.lines('login_attempts')), []);
+  });
+});
+
+/** A stage that records what the spool hands it. */
+function recordingStage() {
+  const lines = new Map<string, Buffer[]>();
+  const ended: string[] = [];
+  let closed = 0;
+  const stage: LineStage = {
+    add: async (def, chunk) => void lines.set(def.name, [...(lines.get(def.name) ?? []), Buffer.from(chunk)]),
+    end: (table) => void ended.push(table),
+    close: async () => void closed++,
+  };
+  return { stage, lines, ended, closed: () => closed };
+}
+
+describe('restore row spool with a stage', () => {
+  let dir: string;
+  let spool: RowSpool;
+  let recorded: ReturnType<typeof recordingStage>;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'aviary-spool-stage-'));
+    recorded = recordingStage();
+    const staging: RowLineEncoding = { ...encoding, openStage: () => recorded.stage };
+    spool = await new JsonlRowSpoolFactory(dir).create(randomUUID(), { encoding: staging, tables: new Set(['login_attempts']) });
+  });
+  afterEach(async () => {
+    await spool.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands the stage the very lines of the file, in order, and ends the table once, at finish', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => attempt(i));
+    for (const row of rows) await spool.append('login_attempts', row);
+    await spool.append('users', { id: randomUUID() });
+    assert.deepEqual(recorded.ended, []);
+    await spool.finish();
+    assert.deepEqual(recorded.ended, ['login_attempts']);
+    const staged = recorded.lines.get('login_attempts')!;
+    for (const chunk of staged) assert.equal(chunk[chunk.byteLength - 1], 0x0a);
+    assert.equal(Buffer.concat(staged).toString('utf8'), Buffer.concat(await collect(spool.lines('login_attempts'))).toString('utf8'));
+    assert.deepEqual(recorded.ended, ['login_attempts'], 'reading the lines back does not end it again');
+    assert.equal(recorded.lines.has('users'), false, 'tables kept as rows never reach the stage');
+    await spool.dispose();
+    assert.equal(recorded.closed(), 1);
+  });
+
+  it('a table with a refused row is never ended, so the stage never offers it', async () => {
+    await spool.append('login_attempts', attempt(1));
+    await spool.append('login_attempts', attempt(2, 'refuse'));
+    await spool.finish();
+    assert.deepEqual(recorded.ended, []);
+    await assert.rejects(collect(spool.lines('login_attempts')), /login_attempts: cannot hold/);
   });
 });

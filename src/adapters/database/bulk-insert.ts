@@ -6,6 +6,7 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import { copyLine, copyStatement } from './copy-text';
 import { withIndexesDeferred } from './pg-deferred-indexes';
 import { withSqliteIndexesDeferred } from './sqlite-deferred-indexes';
+import { linesInsertSql, type SqliteLineStage, type StagedTable } from './sqlite-line-stage';
 import { encodeValue, normaliseRow } from './value-codec';
 
 /** Rows as callers hand them: an array, or a stream that is read once, in order. */
@@ -99,16 +100,56 @@ export function sqliteLine(def: TableDef, row: Row): string {
  * SQLite: lines of `sqliteLine`, one chunk per statement that inserts the chunk's rows from
  * `json_each`, so the values are parsed in C on the driver's worker thread instead of being
  * decoded and bound one by one here. The next chunk is read while SQLite writes this one.
+ * When a `stage` finished the table while the archive was read, its rows are copied from there
+ * instead (the chunks are then not read).
  */
-export function loadSqliteLines(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+export async function loadSqliteLines(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>, stage?: SqliteLineStage): Promise<number> {
+  const staged = await stage?.taken(def.name);
+  const copied = staged ? await copyFromStage(conn, def, staged) : undefined;
+  if (copied !== undefined) return copied;
   return withSqliteIndexesDeferred(conn, def.name, () => insertLineChunks(conn, def, chunks));
 }
 
-async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+/**
+ * A staged table into its empty twin in the transaction. A table whose indexes the stage built
+ * goes through SQLite's transfer (rows and index entries copied as they are: the plan shows
+ * RowCell); any other through INSERT … SELECT with the indexes built afterwards. Undefined when
+ * the stage cannot be used here (not attached on this connection, or the table has rows).
+ */
+async function copyFromStage(conn: SqliteConnection, def: TableDef, staged: StagedTable): Promise<number | undefined> {
+  const target = `main."${def.name}"`;
+  const source = `"${staged.schema}"."${def.name}"`;
+  const transfer = `INSERT INTO ${target} SELECT * FROM ${source}`;
+  let whole: boolean;
+  try {
+    const attached = await all(conn, 'pragma database_list');
+    if (!attached.some((d) => d.name === staged.schema)) return undefined;
+    const [probe] = await all(conn, `select exists (select 1 from ${target}) as has_rows, (select count(*) from ${source}) as staged_rows`);
+    if (probe.has_rows || Number(probe.staged_rows) !== staged.rows) return undefined;
+    whole = staged.indexed && (await all(conn, `EXPLAIN ${transfer}`)).some((op) => op.opcode === 'RowCell');
+  } catch {
+    return undefined; // the stage is not readable here: the lines it was built from are
+  }
+  if (whole) return runSql(conn, transfer);
   const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
-  const values = def.columns.map((_, i) => `value->>${i}`).join(', ');
-  // Bound as bytes (a blob), read as text by SQLite itself: no UTF-8 decoding here and encoding again in the driver.
-  const statement = await prepare(conn, `INSERT INTO "${def.name}" (${columns}) SELECT ${values} FROM json_each('[' || CAST(? AS TEXT) || ']')`);
+  return withSqliteIndexesDeferred(conn, def.name, () => runSql(conn, `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${source}`));
+}
+
+async function runSql(conn: SqliteConnection, sql: string): Promise<number> {
+  const statement = await prepare(conn, sql);
+  try {
+    return await runCounting(statement, []);
+  } finally {
+    await finalize(statement);
+  }
+}
+
+function all(conn: SqliteConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return new Promise((resolve, reject) => conn.all(sql, [], (error, rows) => (error ? reject(error) : resolve(rows))));
+}
+
+async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  const statement = await prepare(conn, linesInsertSql(def));
   let count = 0;
   let pending: Promise<number> | null = null;
   try {

@@ -4,7 +4,7 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef, type AviaryTableName } from '../../domain/schema/aviary-schema';
 import { isUuid } from '../../domain/schema/values';
 import { InvalidInputError } from '../../domain/errors';
-import type { RecordWriter, RowFilter, RowLineEncoding, TableJsonChunk } from '../../application/ports/record-store.port';
+import type { LineStage, RecordWriter, RowFilter, RowLineEncoding, TableJsonChunk } from '../../application/ports/record-store.port';
 import { rowEncoder } from '../../domain/archive/table-json';
 import type { Dialect, Engine } from './engine';
 import { guarded, translateDriverError } from './driver-errors';
@@ -14,6 +14,7 @@ import {
 } from './bulk-insert';
 import { copyLine } from './copy-text';
 import { sqliteFeatures, sqliteJsonLine, type SqliteFeatures } from './sqlite-json-lines';
+import { SqliteLineStage } from './sqlite-line-stage';
 
 /**
  * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
@@ -45,10 +46,15 @@ const JSON_MAX_PAGE_ROWS = 20_000;
 const LINE_SEPARATOR = ',\n  ';
 const FIRST_LINE = '[\n  ';
 
-/** The line form `loadLines` takes on engines with a bulk load of their own (see RowLineEncoding). */
-export function lineEncoding(dialect: Dialect): RowLineEncoding | undefined {
+/**
+ * The line form `loadLines` takes on engines with a bulk load of their own (see RowLineEncoding);
+ * on SQLite with a stage over `main`, the store's own knex (its one write connection).
+ */
+export function lineEncoding(dialect: Dialect, main?: Knex): RowLineEncoding | undefined {
   if (dialect === 'postgres') return { encodes: () => true, line: copyLine };
-  if (dialect === 'sqlite') return { encodes: sqliteLoadsLines, line: sqliteLine };
+  if (dialect === 'sqlite') {
+    return { encodes: sqliteLoadsLines, line: sqliteLine, ...(main ? { openStage: (file: string) => new SqliteLineStage(file, main) } : {}) };
+  }
   return undefined;
 }
 
@@ -75,7 +81,7 @@ export class KnexRecordAccess implements RecordWriter {
   /** SQLite only: the table files written by SQLite itself (see sqlite-json-lines). */
   readonly tableJson?: (table: AviaryTableName, filter?: RowFilter) => AsyncIterable<TableJsonChunk>;
   /** Engines with a `lineEncoding` only. */
-  readonly loadLines?: (table: AviaryTableName, chunks: AsyncIterable<Uint8Array>) => Promise<number>;
+  readonly loadLines?: (table: AviaryTableName, chunks: AsyncIterable<Uint8Array>, stage?: LineStage) => Promise<number>;
 
   constructor(
     private readonly db: Knex.Transaction,
@@ -83,7 +89,7 @@ export class KnexRecordAccess implements RecordWriter {
     private readonly stats: StoreStats,
   ) {
     if (engine.dialect === 'sqlite') this.tableJson = (table, filter) => this.sqliteTableJson(table, filter);
-    if (lineEncoding(engine.dialect)) this.loadLines = (table, chunks) => this.bulkLoadLines(table, chunks);
+    if (lineEncoding(engine.dialect)) this.loadLines = (table, chunks, stage) => this.bulkLoadLines(table, chunks, stage);
   }
 
   async count(table: AviaryTableName, filter?: RowFilter): Promise<number> {
@@ -218,10 +224,11 @@ export class KnexRecordAccess implements RecordWriter {
   }
 
   /** `insert` for lines of `lineEncoding`: they go to the engine's bulk load as they are. */
-  private bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+  private bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>, stage?: LineStage): Promise<number> {
     const def = definition(table);
+    const sqliteStage = stage instanceof SqliteLineStage ? stage : undefined;
     return this.onConnection(table, chunks, (conn, source) =>
-      this.engine.dialect === 'postgres' ? copyLines(conn as PgConnection, def, source) : loadSqliteLines(conn as SqliteConnection, def, source));
+      this.engine.dialect === 'postgres' ? copyLines(conn as PgConnection, def, source) : loadSqliteLines(conn as SqliteConnection, def, source, sqliteStage));
   }
 
   /** Runs a bulk load from `items` on the transaction's own driver connection. */

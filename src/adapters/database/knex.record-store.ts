@@ -29,7 +29,7 @@ export class KnexRecordStore implements RecordStore {
     private readonly writer?: WriterSlot,
   ) {
     this.kind = engine.kind;
-    this.lineEncoding = lineEncoding(engine.dialect);
+    this.lineEncoding = lineEncoding(engine.dialect, knex);
   }
 
   readSnapshot<T>(work: (reader: RecordReader) => Promise<T>): Promise<T> {

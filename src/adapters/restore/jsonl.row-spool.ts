@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import type { LineStage } from '../../application/ports/record-store.port';
 import type { RowSpool, RowSpoolFactory, SpoolEncoding } from '../../application/ports/row-spool.port';
 import type { Row, TableDef } from '../../domain/schema/column';
 import { tableDef } from '../../domain/schema/aviary-schema';
@@ -35,7 +36,12 @@ class JsonlRowSpool implements RowSpool {
   /** The first write error (a full disk, typically): every later call throws it. */
   private failure: Error | undefined;
 
-  constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {}
+  readonly stage?: LineStage;
+  private readonly young = new YoungCollector();
+
+  constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {
+    this.stage = encoding?.encoding.openStage?.(join(dir, 'stage.db'));
+  }
 
   open(table: string): void {
     if (this.writers.has(table)) return;
@@ -59,7 +65,13 @@ class JsonlRowSpool implements RowSpool {
       return;
     }
     this.pending.set(table, '');
-    await this.write(this.writers.get(table)!, text);
+    const def = this.stage && this.encodedDefs.get(table);
+    if (!def) return this.write(this.writers.get(table)!, text);
+    // One encoding to bytes for both the file and the stage; they die young, outside V8's heap.
+    const bytes = Buffer.from(text);
+    this.young.passed(bytes.byteLength);
+    await this.write(this.writers.get(table)!, bytes);
+    await this.stage!.add(def, bytes);
   }
 
   /** The row's line, or undefined once the table has a refused row (it can no longer be loaded). */
@@ -74,7 +86,7 @@ class JsonlRowSpool implements RowSpool {
   }
 
   /** Writes, then waits while the stream's buffer is full, so memory holds about one chunk per table. */
-  private async write(writer: WriteStream, text: string): Promise<void> {
+  private async write(writer: WriteStream, text: string | Buffer): Promise<void> {
     if (!writer.write(text)) {
       // One listener pair per wait, removed when either fires: waits must not pile up on the stream.
       await new Promise<void>((resolve) => {
@@ -96,7 +108,18 @@ class JsonlRowSpool implements RowSpool {
     const rest = this.pending.get(table) ?? '';
     this.pending.delete(table);
     writer.end(rest);
+    const def = this.stage && this.encodedDefs.get(table);
+    // A table with a refused row or a failed write is never ended: the stage then leaves it to the lines.
+    if (def && !this.refused.has(table) && !this.failure) {
+      if (rest) await this.stage!.add(def, Buffer.from(rest));
+      this.stage!.end(table);
+    }
     await once(writer, 'close').catch(() => undefined);
+  }
+
+  async finish(): Promise<void> {
+    for (const [table, writer] of this.writers) await this.close(table, writer);
+    if (this.failure) throw this.failure;
   }
 
   tables(): string[] {
@@ -150,6 +173,7 @@ class JsonlRowSpool implements RowSpool {
 
   async dispose(): Promise<void> {
     for (const [table, writer] of this.writers) await this.close(table, writer);
+    await this.stage?.close();
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -43,9 +43,11 @@ export interface RecordWriter extends RecordReader {
   /**
    * Inserts rows written ahead with the store's `lineEncoding`, as `insert` would insert the rows
    * they encode: `chunks` hold whole lines, in order, and are read once. Returns how many. Present
-   * exactly when the store has a `lineEncoding`.
+   * exactly when the store has a `lineEncoding`. With a `stage` the encoding opened, the store may
+   * take the rows from the stage instead, when the stage holds the table whole (then `chunks` is
+   * not read); the rows are the same either way.
    */
-  loadLines?(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>): Promise<number>;
+  loadLines?(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>, stage?: LineStage): Promise<number>;
   /** Deletes matching rows (all rows without a filter); returns how many. */
   delete(table: AviaryTableName, filter?: RowFilter): Promise<number>;
 }
@@ -63,6 +65,22 @@ export interface RowLineEncoding {
    * its line, ending in a newline. Throws what `insert` would for a value the store cannot hold.
    */
   line(def: TableDef, row: Row): string;
+  /**
+   * Optional: a scratch copy the store builds from the same lines while the archive is still being
+   * read (in a file of its own at `file`), so the commit has less left to do. Only an accelerator:
+   * anything the stage cannot do, or does wrong, leaves the commit to load the lines as usual.
+   */
+  openStage?(file: string): LineStage;
+}
+
+/** See `RowLineEncoding.openStage`. Never throws: a failure only makes the stage unused. */
+export interface LineStage {
+  /** Whole lines of `table`, in order, as they are spooled; resolves when the stage can take more. */
+  add(def: TableDef, lines: Uint8Array): Promise<void>;
+  /** No more lines for `table`: the stage finishes it (indexes…) while the restore goes on. */
+  end(table: string): void;
+  /** Waits for the stage's work and releases it; its file goes with the caller's folder. */
+  close(): Promise<void>;
 }
 
 /** The Aviary tables, as seen by backup, validation and restore. */

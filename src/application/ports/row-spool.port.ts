@@ -1,5 +1,5 @@
 import type { Row } from '../../domain/schema/column';
-import type { RowLineEncoding } from './record-store.port';
+import type { LineStage, RowLineEncoding } from './record-store.port';
 
 /**
  * Table rows parked on local disk between reading an archive and writing the database, so the
@@ -19,6 +19,10 @@ export interface RowSpool {
    * refused at `append` fails this instead (the archive's checks normally refuse such a row first).
    */
   lines(table: string): AsyncIterable<Uint8Array>;
+  /** The stage of the spool's encoding (see `RowLineEncoding.openStage`), fed the encoded tables' lines. */
+  readonly stage?: LineStage;
+  /** No more rows: every table's last lines are written (and handed to the stage). */
+  finish(): Promise<void>;
   /** Deletes everything spooled. */
   dispose(): Promise<void>;
 }

@@ -116,6 +116,8 @@ export class RestoreBackup {
     try {
       progress('reading', 2);
       const { analysis, staged } = await this.readOnce(restoreId, { ...input, signal }, spool, progress);
+      // The last lines are handed on now, so a stage finishes its tables during what follows.
+      await spool.finish();
       await this.fault('restore.after-stage');
       refuseUnlessRestorable(input, analysis, staged);
       const safetyBackupJobId = input.safetyBackup === false ? null : await this.safetyBackup(input.adminUserId, signal, progress);

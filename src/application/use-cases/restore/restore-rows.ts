@@ -70,7 +70,7 @@ export async function restoreRows(writer: RecordWriter, spool: RowSpool, plan: R
 function loadLines(writer: RecordWriter, table: AviaryTableName, spool: RowSpool): Promise<number> {
   // The lines came from this store's own encoding, which comes with its loader.
   if (!writer.loadLines) throw new Error(`${table} was spooled in a line form the database cannot load`);
-  return writer.loadLines(table, spool.lines(table));
+  return writer.loadLines(table, spool.lines(table), spool.stage);
 }
 
 function adjust(table: string, row: Row, plan: RowRestorePlan): Row {

@@ -1,0 +1,229 @@
+import { knex, type Knex } from '@mikro-orm/knex';
+import type { LineStage } from '../../application/ports/record-store.port';
+import type { TableDef } from '../../domain/schema/column';
+import { createPrivateFileIfMissing } from '../system/private-files';
+import type { SqliteConnection, SqliteStatement } from './bulk-insert';
+
+/** Lines per statement into the stage, as the commit's own load takes them. */
+const STAGE_CHUNK_BYTES = 64 * 1024;
+/** The stage's page cache (KiB), as the commit's load uses (see sqlite-deferred-indexes). */
+const STAGE_CACHE_KIB = 4 * 1024;
+
+/** What the commit may take from a finished table of the stage. */
+export interface StagedTable {
+  /** The schema name the stage's file is attached under on the main connection. */
+  readonly schema: string;
+  readonly rows: number;
+  /**
+   * The main table's indexes were built in the stage too (a table without foreign keys): the
+   * commit can copy rows and index entries as they are, SQLite's transfer of one table into an
+   * empty twin, instead of inserting rows and sorting the indexes again.
+   */
+  readonly indexed: boolean;
+}
+
+interface Opened {
+  readonly db: Knex;
+  readonly conn: SqliteConnection;
+  /** The main database's DDL per table (tables and indexes), and its tables with foreign keys. */
+  readonly ddl: ReadonlyMap<string, { type: string; sql: string }[]>;
+  readonly referencing: ReadonlySet<string>;
+}
+
+interface TableState {
+  readonly def: TableDef;
+  parts: Buffer[];
+  size: number;
+  /** The table's statements so far, in order; never rejects (a failure lands in `failed`). */
+  chain: Promise<void>;
+  failed?: unknown;
+  statement?: SqliteStatement;
+  indexSql: string[];
+  indexed: boolean;
+  rows: number;
+  ended?: Promise<StagedTable | undefined>;
+}
+
+let stages = 0;
+
+/**
+ * SQLite's `LineStage`: the encoded tables loaded into a scratch database file while the archive is
+ * still being read, on a connection of their own (another of the driver's worker threads, which
+ * the read pass leaves idle), with the same `json_each` statement the commit would run. The file
+ * is attached to the main connection, so the commit copies a finished table in one statement.
+ * The scratch file needs no durability (journal and fsync off): a crash leaves it to the spool's
+ * sweep, and the database itself is only ever written by the commit's transaction, as before.
+ * Every failure here only marks the table unusable; the commit then loads the spooled lines.
+ */
+export class SqliteLineStage implements LineStage {
+  readonly schema = `aviary_stage_${++stages}`;
+  private readonly tables = new Map<string, TableState>();
+  private readonly opened: Promise<Opened | undefined>;
+  /** Set once `opened` settled: before, the stage may still wait for the main connection. */
+  private ready = false;
+  private closed = false;
+
+  constructor(private readonly file: string, private readonly main: Knex) {
+    this.opened = this.open().finally(() => void (this.ready = true));
+  }
+
+  add(def: TableDef, lines: Uint8Array): Promise<void> {
+    const state = this.state(def);
+    if (state.ended || this.closed) {
+      state.failed ??= new Error(`lines of ${def.name} after its end`);
+      return Promise.resolve();
+    }
+    // The first lines wait for the stage to open: it needs the main connection once, before any transaction.
+    if (!this.ready) {
+      state.parts.push(Buffer.from(lines));
+      state.size += lines.byteLength;
+      return this.opened.then(() => undefined);
+    }
+    state.parts.push(Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength));
+    state.size += lines.byteLength;
+    return state.size < STAGE_CHUNK_BYTES ? Promise.resolve() : this.flush(state);
+  }
+
+  end(table: string): void {
+    const state = this.tables.get(table);
+    if (!state || state.ended) return;
+    if (state.size > 0) void this.flush(state);
+    state.ended = state.chain.then(async () => {
+      await finalize(state.statement);
+      state.statement = undefined;
+      const opened = await this.opened;
+      if (state.failed !== undefined || !opened) return undefined;
+      if (state.indexed) for (const sql of state.indexSql) await exec(opened.conn, sql);
+      return { schema: this.schema, rows: state.rows, indexed: state.indexed };
+    }).catch(() => undefined);
+  }
+
+  /**
+   * The finished table, once all the stage's work is done (the commit's transaction reads the file,
+   * which keeps the stage from writing it until the commit ends); undefined when the commit must load
+   * the lines.
+   */
+  async taken(table: string): Promise<StagedTable | undefined> {
+    // Still waiting for the main connection, which the caller's transaction now holds: not usable.
+    if (!this.ready) return undefined;
+    for (const state of this.tables.values()) await (state.ended ?? state.chain);
+    return this.closed ? undefined : this.tables.get(table)?.ended;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const state of this.tables.values()) {
+      await (state.ended ?? state.chain);
+      await finalize(state.statement);
+    }
+    const opened = await this.opened;
+    if (!opened) return;
+    await this.main.raw(`detach database "${this.schema}"`).catch(() => undefined);
+    opened.db.client.releaseConnection(opened.conn);
+    await opened.db.destroy().catch(() => undefined);
+  }
+
+  /**
+   * The only use of the main connection until `close`: attaching the file and reading the schema,
+   * outside any transaction (ATTACH is refused inside one; the main knex runs it between them).
+   */
+  private async open(): Promise<Opened | undefined> {
+    let db: Knex | undefined;
+    let attached = false;
+    try {
+      // 0600 like the spool's own files: the stage holds key and token hashes too.
+      await createPrivateFileIfMissing(this.file);
+      db = knex({ client: 'sqlite3', connection: { filename: this.file }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
+      const conn = (await db.client.acquireConnection()) as SqliteConnection;
+      await exec(conn, `pragma journal_mode = off; pragma synchronous = off; pragma foreign_keys = off; pragma cache_size = -${STAGE_CACHE_KIB}`);
+      await this.main.raw(`attach database ? as "${this.schema}"`, [this.file]);
+      attached = true;
+      const rows = (await this.main.raw(
+        `select tbl_name, type, sql, (select count(*) from pragma_foreign_key_list(m.tbl_name)) as refs from main.sqlite_master m where sql is not null and type in ('table', 'index')`,
+      )) as { tbl_name: string; type: string; sql: string; refs: number }[];
+      const ddl = new Map<string, { type: string; sql: string }[]>();
+      for (const row of rows) ddl.set(row.tbl_name, [...(ddl.get(row.tbl_name) ?? []), { type: row.type, sql: row.sql }]);
+      return { db, conn, ddl, referencing: new Set(rows.filter((r) => Number(r.refs) > 0).map((r) => r.tbl_name)) };
+    } catch {
+      if (attached) await this.main.raw(`detach database "${this.schema}"`).catch(() => undefined);
+      await db?.destroy().catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  private state(def: TableDef): TableState {
+    let state = this.tables.get(def.name);
+    if (!state) {
+      state = { def, parts: [], size: 0, chain: Promise.resolve(), indexSql: [], indexed: false, rows: 0 };
+      const created = state;
+      state.chain = this.create(created).catch((error) => void (created.failed ??= error));
+      this.tables.set(def.name, state);
+    }
+    return state;
+  }
+
+  /** The main table's own DDL (the copy needs identical columns, defaults and indexes), and the insert. */
+  private async create(state: TableState): Promise<void> {
+    const opened = await this.opened;
+    if (!opened) throw new Error('the stage could not be opened');
+    const name = state.def.name;
+    const ddl = opened.ddl.get(name) ?? [];
+    const table = ddl.find((d) => d.type === 'table');
+    if (!table) throw new Error(`no table ${name}`);
+    state.indexSql = ddl.filter((d) => d.type === 'index').map((d) => d.sql);
+    state.indexed = !opened.referencing.has(name);
+    await exec(opened.conn, table.sql);
+    state.statement = await prepare(opened.conn, linesInsertSql(state.def));
+  }
+
+  /** Starts the table's next statement once the previous one is done; resolves when the previous is. */
+  private flush(state: TableState): Promise<void> {
+    const chunk = Buffer.concat(state.parts, state.size);
+    state.parts = [];
+    state.size = 0;
+    const previous = state.chain;
+    state.chain = previous
+      .then(async () => {
+        if (state.failed !== undefined || !state.statement) return;
+        state.rows += await runCounting(state.statement, [commaSeparated(chunk)]);
+      })
+      .catch((error) => void (state.failed ??= error));
+    return previous;
+  }
+}
+
+/** The statement that inserts a chunk of `sqliteLine` lines (joined by commas) from `json_each`. */
+export function linesInsertSql(def: TableDef): string {
+  const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
+  const values = def.columns.map((_, i) => `value->>${i}`).join(', ');
+  // Bound as bytes (a blob), read as text by SQLite itself: no UTF-8 decoding here and encoding again in the driver.
+  return `INSERT INTO "${def.name}" (${columns}) SELECT ${values} FROM json_each('[' || CAST(? AS TEXT) || ']')`;
+}
+
+/** Whole JSON lines → the same values separated by commas, in place (a newline never occurs inside a JSON line). */
+function commaSeparated(lines: Buffer): Buffer {
+  const bytes = lines.subarray(0, lines.byteLength - 1);
+  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) bytes[at] = 0x2c;
+  return bytes;
+}
+
+function exec(conn: SqliteConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => conn.exec(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+function prepare(conn: SqliteConnection, sql: string): Promise<SqliteStatement> {
+  return new Promise((resolve, reject) => {
+    const statement = conn.prepare(sql, (error) => (error ? reject(error) : resolve(statement)));
+  });
+}
+
+function runCounting(statement: SqliteStatement, params: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => statement.run(params, function (error) {
+    if (error) reject(error);
+    else resolve(this.changes);
+  }));
+}
+
+function finalize(statement: SqliteStatement | undefined): Promise<void> {
+  return new Promise((resolve) => (statement ? statement.finalize(() => resolve()) : resolve()));
+}
