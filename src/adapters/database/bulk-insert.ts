@@ -6,7 +6,8 @@ import type { Row, TableDef } from '../../domain/schema/column';
 import { copyLine, copyStatement } from './copy-text';
 import { withIndexesDeferred } from './pg-deferred-indexes';
 import { withSqliteIndexesDeferred } from './sqlite-deferred-indexes';
-import { linesInsertSql, type SqliteLineStage, type StagedTable } from './sqlite-line-stage';
+import { commaSeparated, linesInsertSql, type SqliteLineStage, type StagedTable } from './sqlite-line-stage';
+import { all, finalize, prepare, run, runCounting } from './sqlite-calls';
 import { encodeValue, normaliseRow } from './value-codec';
 
 /** Rows as callers hand them: an array, or a stream that is read once, in order. */
@@ -144,10 +145,6 @@ async function runSql(conn: SqliteConnection, sql: string): Promise<number> {
   }
 }
 
-function all(conn: SqliteConnection, sql: string): Promise<Record<string, unknown>[]> {
-  return new Promise((resolve, reject) => conn.all(sql, [], (error, rows) => (error ? reject(error) : resolve(rows))));
-}
-
 async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
   const statement = await prepare(conn, linesInsertSql(def));
   let count = 0;
@@ -171,13 +168,8 @@ async function insertLineChunks(conn: SqliteConnection, def: TableDef, chunks: A
 
 /** Whole JSON lines → the same values separated by commas (a newline never occurs inside a JSON line). */
 function jsonArrayElements(lines: Uint8Array): Buffer {
-  const bytes = Buffer.from(lines.subarray(0, lines.byteLength - 1)); // a copy: the caller's chunk stays as it was
-  for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, at + 1)) bytes[at] = COMMA;
-  return bytes;
+  return commaSeparated(Buffer.from(lines)); // a copy: the caller's chunk stays as it was
 }
-
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
 
 /** SQLite's bound-parameter limit (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
 const SQLITE_MAX_BINDINGS = 32_766;
@@ -237,25 +229,4 @@ function insertSql(def: TableDef, rowCount: number): string {
   const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
   const group = `(${def.columns.map(() => '?').join(', ')})`;
   return `INSERT INTO "${def.name}" (${columns}) VALUES ${Array.from({ length: rowCount }, () => group).join(', ')}`;
-}
-
-function prepare(conn: SqliteConnection, sql: string): Promise<SqliteStatement> {
-  return new Promise((resolve, reject) => {
-    const statement = conn.prepare(sql, (error) => (error ? reject(error) : resolve(statement)));
-  });
-}
-
-function run(statement: SqliteStatement, params: unknown[]): Promise<void> {
-  return new Promise((resolve, reject) => statement.run(params, (error) => (error ? reject(error) : resolve())));
-}
-
-function runCounting(statement: SqliteStatement, params: unknown[]): Promise<number> {
-  return new Promise((resolve, reject) => statement.run(params, function (error) {
-    if (error) reject(error);
-    else resolve(this.changes);
-  }));
-}
-
-function finalize(statement: SqliteStatement): Promise<void> {
-  return new Promise((resolve) => statement.finalize(() => resolve()));
 }

@@ -1,4 +1,5 @@
 import type { SqliteConnection } from './bulk-insert';
+import { all, exec } from './sqlite-calls';
 
 /**
  * Page cache for the load (KiB, as SQLite's negative cache_size); index builds sort in as much
@@ -28,12 +29,4 @@ export async function withSqliteIndexesDeferred<T>(conn: SqliteConnection, table
   } finally {
     await exec(conn, `pragma cache_size = ${Number(cache.cache_size)}`).catch(() => undefined);
   }
-}
-
-function all(conn: SqliteConnection, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  return new Promise((resolve, reject) => conn.all(sql, params, (error, rows) => (error ? reject(error) : resolve(rows))));
-}
-
-function exec(conn: SqliteConnection, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => conn.exec(sql, (error) => (error ? reject(error) : resolve())));
 }

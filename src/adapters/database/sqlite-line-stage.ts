@@ -3,6 +3,7 @@ import type { LineStage } from '../../application/ports/record-store.port';
 import type { TableDef } from '../../domain/schema/column';
 import { createPrivateFileIfMissing } from '../system/private-files';
 import type { SqliteConnection, SqliteStatement } from './bulk-insert';
+import { exec, finalize, prepare, runCounting } from './sqlite-calls';
 
 /** Lines per statement into the stage, as the commit's own load takes them. */
 const STAGE_CHUNK_BYTES = 64 * 1024;
@@ -201,29 +202,8 @@ export function linesInsertSql(def: TableDef): string {
 }
 
 /** Whole JSON lines → the same values separated by commas, in place (a newline never occurs inside a JSON line). */
-function commaSeparated(lines: Buffer): Buffer {
+export function commaSeparated(lines: Buffer): Buffer {
   const bytes = lines.subarray(0, lines.byteLength - 1);
   for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) bytes[at] = 0x2c;
   return bytes;
-}
-
-function exec(conn: SqliteConnection, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => conn.exec(sql, (error) => (error ? reject(error) : resolve())));
-}
-
-function prepare(conn: SqliteConnection, sql: string): Promise<SqliteStatement> {
-  return new Promise((resolve, reject) => {
-    const statement = conn.prepare(sql, (error) => (error ? reject(error) : resolve(statement)));
-  });
-}
-
-function runCounting(statement: SqliteStatement, params: unknown[]): Promise<number> {
-  return new Promise((resolve, reject) => statement.run(params, function (error) {
-    if (error) reject(error);
-    else resolve(this.changes);
-  }));
-}
-
-function finalize(statement: SqliteStatement | undefined): Promise<void> {
-  return new Promise((resolve) => (statement ? statement.finalize(() => resolve()) : resolve()));
 }
