@@ -30,7 +30,8 @@ export interface StandaloneServer {
 
 const ADMIN = { username: 'plugin-test-admin', password: 'plugin-test-password-1' };
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a child server to listen on). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number };

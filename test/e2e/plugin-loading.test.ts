@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { type AviaryBackup, createAviaryBackup } from '../../src/aviary-backup';
 import { PLUGIN_API_VERSION } from '../../src/plugins/plugin-api';
 import { silentLogger } from '../support/service';
+import { freePort } from '../../src/testing/standalone-server';
 import { waitFor } from '../support/wait';
 
 const run = promisify(execFile);
@@ -117,12 +118,3 @@ describe('plugins named by AVIARY_PLUGINS and --plugin', function () {
     return run(process.execPath, [join(root, 'bin', 'aviary-backup.js'), ...args], { cwd: dir, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
   }
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

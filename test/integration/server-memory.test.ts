@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../src/testing/standalone-server';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -13,16 +13,6 @@ const MB = 1024 ** 2;
 const PASSWORD = 'memory-test-password';
 /** Rows of the generated database archive: enough that the row path (analysis, spool, insert) dominates. */
 const ARCHIVE_ROWS = '300K';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** `node dist/server.js` as production starts it (SQLite, filesystem storage), reporting its own peak RSS at exit. */
 class ServerChild {
