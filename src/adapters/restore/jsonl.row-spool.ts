@@ -11,6 +11,13 @@ import { YoungCollector } from '../young-generation';
 
 /** Text gathered per table before it is handed to the file stream (one write call per chunk). */
 const WRITE_CHARS = 16 * 1024;
+/**
+ * What a table's file stream buffers before `write` waits for it to drain: four of those chunks.
+ * At the stream's default (16 KiB) every chunk filled the buffer, so the read pass waited for each
+ * write to reach the disk while that thread did the write: 1.59M rows restored in 17.0 s, against
+ * 14.2–14.5 s with 64 KiB (SQLite; larger buffers gained nothing more).
+ */
+const WRITE_BUFFER_BYTES = 64 * 1024;
 const READ_BYTES = 64 * 1024;
 /**
  * Encoded lines are read back in chunks of about this much: each chunk is one statement or a few
@@ -47,7 +54,7 @@ class JsonlRowSpool implements RowSpool {
     if (this.writers.has(table)) return;
     const def = this.encoding?.tables.has(table) ? tableDef(table) : undefined;
     if (def) this.encodedDefs.set(table, def);
-    const writer = createWriteStream(join(this.dir, `${table}${def ? '.lines' : '.jsonl'}`), { flags: 'w', mode: 0o600 });
+    const writer = createWriteStream(join(this.dir, `${table}${def ? '.lines' : '.jsonl'}`), { flags: 'w', mode: 0o600, highWaterMark: WRITE_BUFFER_BYTES });
     // Without a listener a failed write would be an uncaught 'error' event and end the process.
     writer.on('error', (error) => (this.failure ??= spoolError(error, this.dir)));
     this.writers.set(table, writer);
