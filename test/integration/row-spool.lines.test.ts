@@ -117,6 +117,26 @@ describe('restore row spool with a stage', () => {
     assert.equal(recorded.closed(), 1);
   });
 
+  it('finishes when the stage takes a table\'s last lines only after its file has closed', async () => {
+    // A stage still opening (PostgreSQL's waits for a connection and the COPY to start) holds the last lines back.
+    const slow = recordingStage();
+    const add = slow.stage.add;
+    slow.stage.add = async (def, chunk) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return add(def, chunk);
+    };
+    const staging: RowLineEncoding = { ...encoding, openStage: () => slow.stage };
+    const slowSpool = await new JsonlRowSpoolFactory(dir).create(randomUUID(), { encoding: staging, tables: new Set(['login_attempts']) });
+    try {
+      await slowSpool.append('login_attempts', attempt(1));
+      const finished = await Promise.race([slowSpool.finish().then(() => true), new Promise((resolve) => setTimeout(resolve, 10_000, false))]);
+      assert.equal(finished, true, 'finish() never resolved');
+      assert.deepEqual(slow.ended, ['login_attempts']);
+    } finally {
+      await slowSpool.dispose();
+    }
+  });
+
   it('a table with a refused row is never ended, so the stage never offers it', async () => {
     await spool.append('login_attempts', attempt(1));
     await spool.append('login_attempts', attempt(2, 'refuse'));

@@ -115,13 +115,15 @@ class JsonlRowSpool implements RowSpool {
     const rest = this.pending.get(table) ?? '';
     this.pending.delete(table);
     writer.end(rest);
+    // Listened for now: the file may well be closed while the stage takes the last lines.
+    const closed = once(writer, 'close').catch(() => undefined);
     const def = this.stage && this.encodedDefs.get(table);
     // A table with a refused row or a failed write is never ended: the stage then leaves it to the lines.
     if (def && !this.refused.has(table) && !this.failure) {
       if (rest) await this.stage!.add(def, Buffer.from(rest));
       this.stage!.end(table);
     }
-    await once(writer, 'close').catch(() => undefined);
+    await closed;
   }
 
   async finish(): Promise<void> {
