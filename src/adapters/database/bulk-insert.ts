@@ -5,6 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Row, TableDef } from '../../domain/schema/column';
 import { copyLine, copyStatement } from './copy-text';
 import { withIndexesDeferred } from './pg-deferred-indexes';
+import { swapInStaged, type PgLineStage } from './pg-line-stage';
 import { withSqliteIndexesDeferred } from './sqlite-deferred-indexes';
 import { commaSeparated, linesInsertSql, type SqliteLineStage, type StagedTable } from './sqlite-line-stage';
 import { all, finalize, prepare, run, runCounting } from './sqlite-calls';
@@ -61,9 +62,13 @@ export async function copyRows(conn: PgConnection, def: TableDef, rows: RowSourc
 
 /**
  * PostgreSQL: lines written ahead by `copyLine` (the row path's own encoding), streamed as they are
- * into one `COPY … FROM STDIN`, as `copyRows` does with the lines it encodes itself.
+ * into one `COPY … FROM STDIN`, as `copyRows` does with the lines it encodes itself. When a
+ * `stage` loaded and indexed the table while the archive was read, its table takes the real one's
+ * place instead (the chunks are then not read).
  */
-export async function copyLines(conn: PgConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>): Promise<number> {
+export async function copyLines(conn: PgConnection, def: TableDef, chunks: AsyncIterable<Uint8Array>, stage?: PgLineStage): Promise<number> {
+  const staged = await stage?.taken(def.name);
+  if (staged && (await swapInStaged(conn, def, staged))) return staged.rows;
   return withIndexesDeferred(conn, def.name, async () => {
     const copy = conn.query(copyFrom(copyStatement(def)));
     await pipeline(Readable.from(chunks, { objectMode: false }), copy);

@@ -15,6 +15,7 @@ import {
 import { copyLine } from './copy-text';
 import { sqliteFeatures, sqliteJsonLine, type SqliteFeatures } from './sqlite-json-lines';
 import { SqliteLineStage } from './sqlite-line-stage';
+import { PgLineStage, sweepPgStages } from './pg-line-stage';
 
 /**
  * Keyset pages are sized by bytes: the first asks for FIRST_PAGE_ROWS rows, each next one for as
@@ -48,10 +49,13 @@ const FIRST_LINE = '[\n  ';
 
 /**
  * The line form `loadLines` takes on engines with a bulk load of their own (see RowLineEncoding);
- * on SQLite with a stage over `main`, the store's own knex (its one write connection).
+ * with a stage over `main`, the store's own knex (on SQLite its one write connection; on PostgreSQL
+ * its pool, which lends the stage a connection per table).
  */
 export function lineEncoding(dialect: Dialect, main?: Knex): RowLineEncoding | undefined {
-  if (dialect === 'postgres') return { encodes: () => true, line: copyLine };
+  if (dialect === 'postgres') {
+    return { encodes: () => true, line: copyLine, ...(main ? { openStage: () => new PgLineStage(main), sweepStages: () => sweepPgStages(main) } : {}) };
+  }
   if (dialect === 'sqlite') {
     return { encodes: sqliteLoadsLines, line: sqliteLine, ...(main ? { openStage: (file: string) => new SqliteLineStage(file, main) } : {}) };
   }
@@ -226,9 +230,10 @@ export class KnexRecordAccess implements RecordWriter {
   /** `insert` for lines of `lineEncoding`: they go to the engine's bulk load as they are. */
   private bulkLoadLines(table: AviaryTableName, chunks: AsyncIterable<Uint8Array>, stage?: LineStage): Promise<number> {
     const def = definition(table);
-    const sqliteStage = stage instanceof SqliteLineStage ? stage : undefined;
     return this.onConnection(table, chunks, (conn, source) =>
-      this.engine.dialect === 'postgres' ? copyLines(conn as PgConnection, def, source) : loadSqliteLines(conn as SqliteConnection, def, source, sqliteStage));
+      this.engine.dialect === 'postgres'
+        ? copyLines(conn as PgConnection, def, source, stage instanceof PgLineStage ? stage : undefined)
+        : loadSqliteLines(conn as SqliteConnection, def, source, stage instanceof SqliteLineStage ? stage : undefined));
   }
 
   /** Runs a bulk load from `items` on the transaction's own driver connection. */

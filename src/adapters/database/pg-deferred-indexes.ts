@@ -27,7 +27,7 @@ const DEFERRABLE = `
     and (c.oid is not null or not exists (select 1 from pg_constraint x where x.conindid = i.indexrelid))`;
 
 /** Server memory an index build of the load may sort in (PostgreSQL's default is 64 MB). */
-const INDEX_BUILD_MEMORY_MB = 256;
+export const INDEX_BUILD_MEMORY_MB = 256;
 
 /** The table's own foreign keys: checked once for all rows when added back, not row by row. */
 const FOREIGN_KEYS = `

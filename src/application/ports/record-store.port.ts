@@ -67,10 +67,15 @@ export interface RowLineEncoding {
   line(def: TableDef, row: Row): string;
   /**
    * Optional: a scratch copy the store builds from the same lines while the archive is still being
-   * read (in a file of its own at `file`), so the commit has less left to do. Only an accelerator:
+   * read (in a file of its own at `file`, or in scratch tables), so the commit has less left to do. Only an accelerator:
    * anything the stage cannot do, or does wrong, leaves the commit to load the lines as usual.
    */
   openStage?(file: string): LineStage;
+  /**
+   * Optional: removes what stages of runs that ended without closing them (a crash) left in the
+   * store itself; called under the global lock, when no restore runs. Returns how many were removed.
+   */
+  sweepStages?(): Promise<number>;
 }
 
 /** See `RowLineEncoding.openStage`. Never throws: a failure only makes the stage unused. */

@@ -50,6 +50,8 @@ export class RecoverRestores {
         }
       }
       await this.spools.sweep(new Set());
+      const stages = await this.db.records.lineEncoding?.sweepStages?.();
+      if (stages) this.logger.info('removed scratch tables of a restore that did not finish', { tables: stages });
       return { undone, cleaned, busy: false };
     } finally {
       await lease.release();
