@@ -26,6 +26,7 @@ import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
 import { TS_CHILD_ARGS } from '../support/child-node';
 import { archiveCheck } from '../support/archive-check';
+import { backupBytes } from '../support/backup-bytes';
 
 /**
  * The crash matrix: every fault point of a restore, a backup and an upload, each as a thrown error and as
@@ -57,14 +58,7 @@ async function* once(data: Buffer) {
 }
 
 async function archiveOf(service: BootedService): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await service.container.get(CreateBackup).execute({
-    options: FULL,
-    sink: async (bytes) => {
-      for await (const c of bytes) parts.push(Buffer.from(c));
-    },
-  });
-  return Buffer.concat(parts);
+  return await backupBytes(service, FULL);
 }
 
 /** Runs test/e2e/host/fault-child.ts until the fault point kills it; fails if it was not killed there. */

@@ -9,7 +9,6 @@ import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { listAll } from '../../src/application/use-cases/blob-listing';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { RunBackupJob } from '../../src/application/use-cases/run-backup-job.use-case';
 import { bootService, BootedService } from '../../src/boot';
@@ -17,6 +16,7 @@ import { seedData } from '../../scripts/seed-data';
 import { leftovers } from '../support/leftovers';
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
+import { backupBytes } from '../support/backup-bytes';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
@@ -62,14 +62,7 @@ describe('disk full: DATA_DIR on a size-limited tmpfs (sqlite + filesystem)', fu
   }
 
   async function archiveOf(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    await service!.container.get(CreateBackup).execute({
-      options: FULL,
-      sink: async (bytes) => {
-        for await (const c of bytes) parts.push(Buffer.from(c));
-      },
-    });
-    return Buffer.concat(parts);
+    return await backupBytes(service!, FULL);
   }
 
   /** Incompressible documents, so an archive of them is as large as they are. */

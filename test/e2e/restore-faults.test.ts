@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { bootService, BootedService } from '../../src/boot';
 import { seedData } from '../../scripts/seed-data';
@@ -16,18 +15,12 @@ import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
 import { TS_CHILD_ARGS } from '../support/child-node';
+import { backupBytes } from '../support/backup-bytes';
 
 const root = join(__dirname, '..', '..');
 
 async function makeArchive(service: BootedService): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  await service.container.get(CreateBackup).execute({
-    options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-    sink: async (bytes) => {
-      for await (const c of bytes) parts.push(Buffer.from(c));
-    },
-  });
-  return Buffer.concat(parts);
+  return await backupBytes(service);
 }
 
 /** Seeds, backs up, then changes the data so a restore has real work to do; returns the changed state. */

@@ -7,7 +7,6 @@ import type { BlobStore } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import type { FaultPoints } from '../../src/application/ports/fault-points.port';
 import { TOKENS } from '../../src/application/ports/tokens';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RecoverRestores } from '../../src/application/use-cases/recover-restores.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { bootService, BootedService } from '../../src/boot';
@@ -16,6 +15,7 @@ import { backendEnv, BackendSetup } from '../support/backends';
 import { pgConnection } from '../support/postgres';
 import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
+import { backupBytes } from '../support/backup-bytes';
 
 type Deps = ConstructorParameters<typeof RestoreBackup>[0];
 
@@ -64,14 +64,7 @@ describe('PostgreSQL restore stage (postgres + filesystem)', function () {
     db = service.container.get<DatabaseBackend>(TOKENS.Database);
     blobs = service.container.get<BlobStore>(TOKENS.BlobStore);
     await seedData({ records: db.records, blobs }, { users: 4, documents: 24, bytes: 200_000, seed: 'pg-stage' });
-    const parts: Buffer[] = [];
-    await service.container.get(CreateBackup).execute({
-      options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-      sink: async (bytes) => {
-        for await (const c of bytes) parts.push(Buffer.from(c));
-      },
-    });
-    archive = Buffer.concat(parts);
+    archive = await backupBytes(service);
     backedUp = await state();
     sql = new Client({ ...pgConnection(), database: setup.env.DB_NAME });
     await sql.connect();

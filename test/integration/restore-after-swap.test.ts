@@ -9,7 +9,6 @@ import type { FaultPoints } from '../../src/application/ports/fault-points.port'
 import { BACKUP_RESTORE_LOCK, type LockStore } from '../../src/application/ports/lock-store.port';
 import type { RecordStore } from '../../src/application/ports/record-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RecoverRestores } from '../../src/application/use-cases/recover-restores.use-case';
 import { savePlan, swapIn } from '../../src/application/use-cases/restore/file-swap';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
@@ -21,6 +20,7 @@ import { silentLogger } from '../support/service';
 import { captureState, State } from '../support/state';
 import { waitFor } from '../support/wait';
 import { otherHolder } from '../fakes/in-memory.lock-store';
+import { backupBytes } from '../support/backup-bytes';
 
 type Deps = ConstructorParameters<typeof RestoreBackup>[0];
 interface Failure { code?: string; category?: string; message?: string; details?: { state?: string; cause?: string } }
@@ -76,14 +76,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       const longKey = `users/${firstUser.id}/pdfs/${'A very long folder name for a document/'.repeat(2)}and a long document name.pdf`;
       assert.ok(Buffer.byteLength(longKey) > 100);
       await blobs.put(longKey, once(Buffer.from('long key body')), { size: 13 });
-      const parts: Buffer[] = [];
-      await service.container.get(CreateBackup).execute({
-        options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-        sink: async (bytes) => {
-          for await (const c of bytes) parts.push(Buffer.from(c));
-        },
-      });
-      archive = Buffer.concat(parts);
+      archive = await backupBytes(service);
       restored = await state();
     });
     after(async () => {

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { BlobStore, ByteStream } from '../../src/application/ports/blob-store.port';
 import type { DatabaseBackend } from '../../src/application/ports/database.port';
 import { TOKENS } from '../../src/application/ports/tokens';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { ValidateArchive } from '../../src/application/use-cases/validate-archive.use-case';
 import { bootService, BootedService } from '../../src/boot';
@@ -16,6 +15,7 @@ import { silentLogger } from '../support/service';
 import { captureState } from '../support/state';
 import { leftovers } from '../support/leftovers';
 import { untar } from '../support/tar';
+import { backupBytes } from '../support/backup-bytes';
 
 async function* once(data: Buffer) {
   yield data;
@@ -53,14 +53,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
     const fromBuffer = (data: Buffer) => ({ open: async () => once(data) as ByteStream, sizeBytes: data.length });
     const state = () => captureState(db.records, blobs);
     const backup = async (tables: string[]) => {
-      const parts: Buffer[] = [];
-      await service.container.get(CreateBackup).execute({
-        options: { includeFiles: true, includeConfigs: true, userIds: [], tables },
-        sink: async (bytes) => {
-          for await (const c of bytes) parts.push(Buffer.from(c));
-        },
-      });
-      return Buffer.concat(parts);
+      return await backupBytes(service, { includeFiles: true, includeConfigs: true, userIds: [], tables });
     };
     const defaults = { overwriteDatabase: true, overwriteFiles: true, userIds: [] as string[], adminUserId: null, safetyBackup: false };
 

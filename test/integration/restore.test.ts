@@ -6,7 +6,6 @@ import type { DatabaseBackend } from '../../src/application/ports/database.port'
 import { BACKUP_RESTORE_LOCK } from '../../src/application/ports/lock-store.port';
 import { TOKENS } from '../../src/application/ports/tokens';
 import { Authenticator } from '../../src/application/auth/authenticator';
-import { CreateBackup } from '../../src/application/use-cases/create-backup.use-case';
 import { RestoreBackup } from '../../src/application/use-cases/restore-backup.use-case';
 import { bootService, BootedService } from '../../src/boot';
 import { seedData, seedPassword } from '../../scripts/seed-data';
@@ -21,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { otherHolder } from '../fakes/in-memory.lock-store';
+import { backupBytes } from '../support/backup-bytes';
 
 async function collect(stream: ByteStream): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -58,14 +58,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       db = service.container.get<DatabaseBackend>(TOKENS.Database);
       blobs = service.container.get<BlobStore>(TOKENS.BlobStore);
       seeded = await seedData({ records: db.records, blobs }, { users: 4, documents: 24, bytes: 3_000_000, seed: 'restore' });
-      const parts: Buffer[] = [];
-      await service.container.get(CreateBackup).execute({
-        options: { includeFiles: true, includeConfigs: true, userIds: [], tables: [] },
-        sink: async (bytes) => {
-          for await (const c of bytes) parts.push(Buffer.from(c));
-        },
-      });
-      archive = Buffer.concat(parts);
+      archive = await backupBytes(service);
     });
     after(async () => {
       await service?.close();
@@ -173,14 +166,7 @@ for (const [dbKind, storageKind] of [['sqlite', 'filesystem'], ['postgres', 's3'
       await restore().execute({ ...fromBuffer(archive), overwriteDatabase: false, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false });
       assert.deepEqual((await state()).tables, withKept.tables, 'database untouched');
 
-      const parts: Buffer[] = [];
-      await service.container.get(CreateBackup).execute({
-        options: { includeFiles: false, includeConfigs: true, userIds: [], tables: [] },
-        sink: async (bytes) => {
-          for await (const c of bytes) parts.push(Buffer.from(c));
-        },
-      });
-      const noFiles = Buffer.concat(parts);
+      const noFiles = await backupBytes(service, { includeFiles: false, includeConfigs: true, userIds: [], tables: [] });
       await restore().execute({ ...fromBuffer(noFiles), overwriteDatabase: true, overwriteFiles: true, userIds: [], adminUserId: null, safetyBackup: false });
       assert.deepEqual((await state()).files, before.files, 'files kept');
     });
