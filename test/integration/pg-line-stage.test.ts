@@ -132,6 +132,16 @@ describe('PostgreSQL restore stage (postgres + filesystem)', function () {
     assert.deepEqual(await stageTables(), []);
   });
 
+  it('an archive that fails its checks after the tables were staged leaves no stage table behind', async () => {
+    const changed = await change();
+    // The gzip trailer's CRC: every table has been read (and staged) when the check fails.
+    const corrupt = Buffer.from(archive);
+    corrupt[corrupt.length - 8] ^= 0xff;
+    await assert.rejects(service.container.get(RestoreBackup).execute({ ...input(), open: async () => once(corrupt) }), /not valid|CRC/);
+    assert.deepEqual(await state(), changed);
+    assert.deepEqual(await stageTables(), []);
+  });
+
   it('stage tables a crashed restore left are dropped by the recovery at start', async () => {
     await sql.query(`create table aviary_stage_0badc0de_login_attempts (like login_attempts including defaults)`);
     await sql.query(`insert into aviary_stage_0badc0de_login_attempts select * from login_attempts`);
