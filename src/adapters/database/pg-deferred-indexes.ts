@@ -27,7 +27,13 @@ const DEFERRABLE = `
     and (c.oid is not null or not exists (select 1 from pg_constraint x where x.conindid = i.indexrelid))`;
 
 /** Server memory an index build of the load may sort in (PostgreSQL's default is 64 MB). */
-export const INDEX_BUILD_MEMORY_MB = 256;
+const INDEX_BUILD_MEMORY_MB = 256;
+
+/** Index builds of the current transaction sort in memory instead of in temporary files; a larger setting is never lowered. */
+export async function raiseIndexBuildMemory(conn: PgQueryable): Promise<void> {
+  await conn.query(`select set_config('maintenance_work_mem', $1, true)
+    where (select setting::bigint from pg_settings where name = 'maintenance_work_mem') < $2`, [`${INDEX_BUILD_MEMORY_MB}MB`, INDEX_BUILD_MEMORY_MB * 1024]);
+}
 
 /** The table's own foreign keys: checked once for all rows when added back, not row by row. */
 const FOREIGN_KEYS = `
@@ -61,9 +67,7 @@ export async function withIndexesDeferred<T>(conn: PgQueryable, table: string, l
   }
   const result = await load();
   if (deferred.length > 0) {
-    // Sorting in memory instead of in temporary files; only this transaction, never lowered.
-    await conn.query(`select set_config('maintenance_work_mem', $1, true)
-      where (select setting::bigint from pg_settings where name = 'maintenance_work_mem') < $2`, [`${INDEX_BUILD_MEMORY_MB}MB`, INDEX_BUILD_MEMORY_MB * 1024]);
+    await raiseIndexBuildMemory(conn);
   }
   for (const d of deferred) {
     await conn.query(d.constraint ? `alter table ${quoted} add constraint "${d.constraint}" ${d.constraintDef}` : d.createIndex);

@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { LineStage } from '../../application/ports/record-store.port';
 import type { TableDef } from '../../domain/schema/column';
 import type { PgConnection } from './bulk-insert';
-import { INDEX_BUILD_MEMORY_MB } from './pg-deferred-indexes';
+import { raiseIndexBuildMemory } from './pg-deferred-indexes';
 
 /** Every stage table's name starts so; one left by a crash is dropped by the next stage. */
 const STAGE_PREFIX = 'aviary_stage_';
@@ -202,9 +202,7 @@ export class PgLineStage implements LineStage {
       if (state.failed !== undefined) throw state.failed;
       await conn.query('begin');
       try {
-        // Sorting in memory, as the commit's own index builds do (this transaction only).
-        await conn.query(`select set_config('maintenance_work_mem', $1, true)
-          where (select setting::bigint from pg_settings where name = 'maintenance_work_mem') < $2`, [`${INDEX_BUILD_MEMORY_MB}MB`, INDEX_BUILD_MEMORY_MB * 1024]);
+        await raiseIndexBuildMemory(conn);
         for (const index of staged.indexes) await conn.query(index.createStage);
         await conn.query('commit');
       } catch (error) {
