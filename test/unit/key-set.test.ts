@@ -56,4 +56,25 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
       assert.equal(set.add(key), false, key);
     }
   });
+
+  it('holds a million UUIDs in random order in under 20 bytes each (a hash table at half load took 34)', function () {
+    this.timeout(60_000);
+    const set = new KeySet();
+    for (let i = 0; i < 1_000_000; i++) assert.equal(set.add(randomUUID()), true);
+    const perKey = set.uuidBytes() / 1_000_000;
+    assert.ok(perKey > 16 && perKey < 20, `${perKey.toFixed(1)} bytes a key`);
+  });
+
+  it('finds every repeat once keys crowd a bucket past its limit into the overflow table', () => {
+    const set = new KeySet({ bits: 1, maxKeys: 64 });
+    const reference = new Set<string>();
+    const keys = Array.from({ length: 3_000 }, () => randomUUID());
+    const withRepeats = [...keys, ...keys.filter((_, i) => i % 3 === 0)].sort(() => Math.random() - 0.5);
+    for (const key of withRepeats) {
+      const expected = !reference.has(key.toLowerCase());
+      reference.add(key.toLowerCase());
+      assert.equal(set.add(Math.random() < 0.5 ? key : key.toUpperCase()), expected, key);
+    }
+    assert.ok(set.uuidBytes() > 128 * 16, 'the overflow table was used');
+  });
 });

@@ -9,13 +9,24 @@ const RUN_BLOCK_KEYS = 4096;
  * order), so UUIDs mostly arrive ascending: those are appended to a run of fixed-size blocks, which
  * never reallocates and needs no empty slots (16 MB for a million keys, where a hash table at half
  * load took 34 MB and twice its size while it grew). A UUID that is not above the run's last
- * is looked up in the run by binary search and kept in a small hash table, so any order is right;
- * an archive in random order only costs what the hash table alone did.
+ * is looked up in the run by binary search and kept in sorted buckets, so any order is right.
+ * Archives in random order are common too: a SQLite database read in its own (rowid) order, which
+ * is how our backups read it, lists UUID keys in the random order they were written.
  */
 export class KeySet {
   private readonly run = new AscendingRun();
-  private readonly scattered = new UuidHashSet();
+  private readonly scattered: SortedBuckets;
   private readonly others = new Set<string>();
+
+  /** `layout` is for tests: fewer, smaller buckets reach the overflow table sooner. */
+  constructor(layout: BucketLayout = { bits: BUCKET_BITS, maxKeys: MAX_BUCKET_KEYS }) {
+    this.scattered = new SortedBuckets(layout);
+  }
+
+  /** Bytes of typed arrays holding UUIDs (what the set costs beyond its other keys). */
+  uuidBytes(): number {
+    return this.run.bytes() + this.scattered.bytes();
+  }
 
   /** Adds the key; false when it was already there. */
   add(key: string): boolean {
@@ -113,6 +124,10 @@ class AscendingRun {
     return false;
   }
 
+  bytes(): number {
+    return this.blocks.length * RUN_BLOCK_KEYS * 16;
+  }
+
   private blockOf(index: number): Uint32Array {
     return this.blocks[Math.floor(index / RUN_BLOCK_KEYS)];
   }
@@ -122,6 +137,77 @@ class AscendingRun {
 function compareAt(block: Uint32Array, index: number, a: number, b: number, c: number, d: number): number {
   const at = (index % RUN_BLOCK_KEYS) * 4;
   return block[at] - a || block[at + 1] - b || block[at + 2] - c || block[at + 3] - d;
+}
+
+interface BucketLayout {
+  /** log2 of the number of buckets. */
+  readonly bits: number;
+  readonly maxKeys: number;
+}
+
+/** The scattered keys' buckets, chosen by a hash of the whole key: 4096. */
+const BUCKET_BITS = 12;
+/** A bucket this full (256 KiB) would shift too much per insert: its further keys go to a hash table. */
+const MAX_BUCKET_KEYS = 16_384;
+
+/**
+ * 128-bit keys in any order at ~18 bytes each: buckets by a hash of the key, each a sorted typed
+ * array grown by a quarter, found by binary search (an insert shifts half a bucket, ~2 KB at a
+ * million keys). A hash table at half load took 34 MB for a million keys, and 50 MB while it grew;
+ * a million keys in random order pushed a 1.59M-row restore from 184 to 230 MB. Buckets are
+ * allocated only once a key comes here, and a bucket that keys aimed at one hash fill stops
+ * growing (their keys go to a hash table), so no order or choice of keys makes an insert slow.
+ */
+class SortedBuckets {
+  private buckets: (Uint32Array | undefined)[] = [];
+  private counts = new Uint32Array(0);
+  private overflow?: UuidHashSet;
+
+  constructor(private readonly layout: BucketLayout) {}
+
+  bytes(): number {
+    let total = this.counts.byteLength + (this.overflow?.bytes() ?? 0);
+    for (const bucket of this.buckets) total += bucket?.byteLength ?? 0;
+    return total;
+  }
+
+  /** Adds the key; false when it was already there. */
+  add(a: number, b: number, c: number, d: number): boolean {
+    const { bits, maxKeys } = this.layout;
+    if (this.counts.length === 0) {
+      this.buckets = new Array<Uint32Array | undefined>(1 << bits).fill(undefined);
+      this.counts = new Uint32Array(1 << bits);
+    }
+    const index = mix(a, b, c, d) >>> (32 - bits);
+    const count = this.counts[index];
+    let bucket = this.buckets[index];
+    let low = 0;
+    if (bucket) {
+      let high = count - 1;
+      while (low <= high) {
+        const mid = (low + high) >>> 1;
+        const order = compareAt(bucket, mid, a, b, c, d);
+        if (order === 0) return false;
+        if (order < 0) low = mid + 1;
+        else high = mid - 1;
+      }
+    }
+    // A full bucket stays full: keys that come to it later are kept in the overflow table.
+    if (count >= maxKeys) return (this.overflow ??= new UuidHashSet()).add(a, b, c, d);
+    if (!bucket || (count + 1) * 4 > bucket.length) {
+      const grown = new Uint32Array((Math.ceil(count * 1.25) + 4) * 4);
+      if (bucket) grown.set(bucket.subarray(0, count * 4));
+      this.buckets[index] = bucket = grown;
+    }
+    const at = low * 4;
+    bucket.copyWithin(at + 4, at, count * 4);
+    bucket[at] = a;
+    bucket[at + 1] = b;
+    bucket[at + 2] = c;
+    bucket[at + 3] = d;
+    this.counts[index] = count + 1;
+    return true;
+  }
 }
 
 /** 128-bit keys in one open-addressing table (linear probing, at most half full). */
@@ -137,6 +223,10 @@ class UuidHashSet {
     if (slot < 0) return false;
     this.put(slot, a, b, c, d);
     return true;
+  }
+
+  bytes(): number {
+    return this.words.byteLength + this.used.byteLength;
   }
 
   /** The free slot where the key belongs, or -1 when it is present. */
