@@ -117,6 +117,18 @@ describe('restore row spool with a stage', () => {
     assert.equal(recorded.closed(), 1);
   });
 
+  it('end(table) hands the table\'s last lines and its end to the stage at once, so the stage finishes it while later tables are read', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => attempt(i));
+    for (const row of rows) await spool.append('login_attempts', row);
+    assert.deepEqual(recorded.ended, []);
+    await spool.end('login_attempts');
+    assert.deepEqual(recorded.ended, ['login_attempts'], 'ended before finish');
+    assert.equal(Buffer.concat(recorded.lines.get('login_attempts')!).toString('utf8'), Buffer.concat(await collect(spool.lines('login_attempts'))).toString('utf8'));
+    await assert.rejects(spool.append('login_attempts', attempt(51)), /after its end/);
+    await spool.finish();
+    assert.deepEqual(recorded.ended, ['login_attempts'], 'finish does not end it again');
+  });
+
   it('finishes when the stage takes a table\'s last lines only after its file has closed', async () => {
     // A stage still opening (PostgreSQL's waits for a connection and the COPY to start) holds the last lines back.
     const slow = recordingStage();

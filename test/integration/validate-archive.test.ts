@@ -159,6 +159,27 @@ describe('ValidateArchive: archives built on the fly', () => {
     });
   });
 
+  it('tells a companion when each table file ends, before the next entry, and not for a table file that failed', async () => {
+    const events: string[] = [];
+    const companion: PassCompanion = {
+      metadata: () => undefined,
+      tableStarts: (def) => void events.push(`start ${def.name}`),
+      tableEnds: async (def) => void events.push(`end ${def.name}`),
+      file: async () => undefined,
+      row: async (def) => void events.push(`row ${def.name}`),
+    };
+    const gz = await ourArchive([
+      { name: 'database/system_settings.json', body: JSON.stringify([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]) },
+      { name: 'database/login_attempts.json', body: '[{"id": "not closed' },
+      { name: 'database/user_folders_cache.json', body: '[]' },
+    ]);
+    await validator().execute({ source: bufferStream(gz), alongside: companion });
+    const settings = events.indexOf('end system_settings');
+    assert.ok(settings > events.lastIndexOf('row system_settings') && settings < events.indexOf('start login_attempts'), events.join(', '));
+    assert.equal(events.includes('end login_attempts'), false, events.join(', '));
+    assert.ok(events.indexOf('end user_folders_cache') > events.indexOf('start user_folders_cache'), events.join(', '));
+  });
+
   it('accepts several concatenated gzip members', async () => {
     const tar = await ourTar(fixtureEntries());
     const cut = 512 * 7;

@@ -63,6 +63,7 @@ class JsonlRowSpool implements RowSpool {
   async append(table: string, row: Row): Promise<void> {
     this.open(table);
     if (this.failure) throw this.failure;
+    if (this.writers.get(table)!.writableEnded) throw new Error(`rows of ${table} after its end`);
     const line = this.encodedDefs.has(table) ? this.encodedLine(table, row) : JSON.stringify(row) + '\n';
     if (line === undefined) return;
     const text = (this.pending.get(table) ?? '') + line;
@@ -124,6 +125,12 @@ class JsonlRowSpool implements RowSpool {
       this.stage!.end(table);
     }
     await closed;
+  }
+
+  async end(table: string): Promise<void> {
+    const writer = this.writers.get(table);
+    if (writer) await this.close(table, writer);
+    if (this.failure) throw this.failure;
   }
 
   async finish(): Promise<void> {

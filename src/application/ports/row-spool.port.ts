@@ -21,6 +21,11 @@ export interface RowSpool {
   lines(table: string): AsyncIterable<Uint8Array>;
   /** The stage of the spool's encoding (see `RowLineEncoding.openStage`), fed the encoded tables' lines. */
   readonly stage?: LineStage;
+  /**
+   * No more rows of `table`: its last lines are written and handed to the stage now, so the stage
+   * finishes the table while later entries of the archive are read. `finish` ends the others.
+   */
+  end(table: string): Promise<void>;
   /** No more rows: every table's last lines are written (and handed to the stage). */
   finish(): Promise<void>;
   /** Deletes everything spooled. */

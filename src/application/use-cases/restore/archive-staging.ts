@@ -71,6 +71,11 @@ export class ArchiveStaging implements PassCompanion {
     if (this.takesTable(def) && def.name !== 'users') this.d.spool.open(def.name);
   }
 
+  /** Its rows are all spooled: the stage can finish the table (sort, indexes) while later entries are read. */
+  async tableEnds(def: TableDef): Promise<void> {
+    if (this.d.spool.tables().includes(def.name)) await this.d.spool.end(def.name);
+  }
+
   async row(def: TableDef, row: Row): Promise<void> {
     if (!this.takesTable(def)) return;
     const { selected, overwriteDatabase } = this.request;

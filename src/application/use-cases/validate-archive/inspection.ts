@@ -49,7 +49,9 @@ export class ArchiveInspection {
         this.companion?.tableStarts(def);
         const rows = (body: ByteStream) => this.reader.rows({ name: entry.name, body });
         const check = (body: ByteStream) => checkTable(entry.name, def, rows(body), this.facts, this.findings, this.companionRows(def));
-        return this.content(entry, check, () => this.facts.broken.add(def.name));
+        await this.content(entry, check, () => this.facts.broken.add(def.name));
+        if (this.companion?.tableEnds && !this.facts.broken.has(def.name)) await asCompanion(() => this.companion!.tableEnds!(def));
+        return;
       }
       case 'checksums':
         return this.content(entry, (body) => this.checksums.read(lines(body, MAX_CHECKSUM_LINE)));

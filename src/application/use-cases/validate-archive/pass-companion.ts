@@ -19,6 +19,11 @@ export interface PassCompanion {
   row(table: TableDef, row: Row): Promise<void>;
   /** A known table file begins (also when it holds no rows). */
   tableStarts(table: TableDef): void;
+  /**
+   * A known table file was read to its end and every row of it handed over (not called when the
+   * file failed): work on the whole table can start while later entries are read.
+   */
+  tableEnds?(table: TableDef): Promise<void>;
   /** A document or legacy configuration entry, its body unread; awaited before the next entry. */
   file(entry: ArchiveEntry): Promise<void>;
 }
