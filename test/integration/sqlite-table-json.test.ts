@@ -197,6 +197,43 @@ describe('SQLite table files written by SQLite', function () {
     }
   });
 
+  it('reads a backup in rowid order (the table b-tree itself), streams in primary-key order, and pages a WITHOUT ROWID table by its key', async () => {
+    const path = join(dir, 'aviary.db');
+    const count = 3000; // several pages
+    const insertDescending = (raw: sqlite3.Database) => (async () => {
+      for (let i = count; i > 0; i--) await run(raw, "insert into login_attempts (id, ip_address, attempted_at) values (?, 'x', '2026-01-01T00:00:00Z')", [uuid(i)]);
+    })();
+    await insertRaw(path, insertDescending);
+    const descending = Array.from({ length: count }, (_, i) => uuid(count - i));
+    const ascending = [...descending].reverse();
+    const idsOf = async (rows: AsyncIterable<readonly Record<string, unknown>[]>) => {
+      const ids: string[] = [];
+      for await (const page of rows) for (const row of page) ids.push(String(row.id));
+      return ids;
+    };
+    const orders = async () => db.records.readSnapshot(async (reader) => {
+      const streamed: string[] = [];
+      for await (const row of reader.stream('login_attempts')) streamed.push(String(row.id));
+      const pages = await idsOf(reader.pages!('login_attempts'));
+      const file = JSON.parse((await storeBytes(reader, 'login_attempts')).text) as { id: string }[];
+      return { streamed, pages, file: file.map((row) => row.id) };
+    });
+    const rowid = await orders();
+    assert.deepEqual(rowid.streamed, ascending, 'stream: primary-key order');
+    assert.deepEqual(rowid.pages, descending, 'pages: the order the rows were written in');
+    assert.deepEqual(rowid.file, descending, 'the table file: the order of pages');
+    await compareAll();
+
+    await insertRaw(path, async (raw) => {
+      await run(raw, 'drop table login_attempts');
+      await run(raw, 'create table `login_attempts` (`id` uuid,`ip_address` text NOT NULL,`username` text,`success` numeric DEFAULT false,' +
+        '`attempted_at` datetime DEFAULT CURRENT_TIMESTAMP,`user_agent` text,PRIMARY KEY (`id`)) without rowid');
+      await insertDescending(raw);
+    });
+    const keyed = await orders();
+    assert.deepEqual(keyed, { streamed: ascending, pages: ascending, file: ascending }, 'WITHOUT ROWID: every read in primary-key order');
+  });
+
   it('knows unhex from SQLite 3.41.0 on', () => {
     assert.deepEqual([sqliteFeatures('3.40.1'), sqliteFeatures('3.41.0'), sqliteFeatures('3.44.2'), sqliteFeatures('4.0.0')].map((f) => f.unhex), [false, true, true, true]);
   });

@@ -22,12 +22,13 @@ export interface RecordReader {
   stream(table: AviaryTableName, filter?: RowFilter): AsyncIterable<Row>;
   /**
    * The same rows as `stream`, in the pages the store reads them (a few MB each): per-row work
-   * for millions of rows costs less without a promise per row. Optional for plugins; callers fall
-   * back to `stream` (see `rowPages`).
+   * for millions of rows costs less without a promise per row. The order may be the store's own
+   * when that reads faster (SQLite: rowid), but it is one order within a snapshot. Optional for
+   * plugins; callers fall back to `stream` (see `rowPages`). Backups read tables this way.
    */
   pages?(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]>;
   /**
-   * The table file of the same rows as `stream`: exactly the bytes `tableJsonChunks`
+   * The table file of the rows of `pages`, in their order: exactly the bytes `tableJsonChunks`
    * (domain/archive/table-json) writes for them, in pieces, each with the rows it completes.
    * Optional, for stores that write it faster than rows are encoded one by one.
    */
