@@ -28,6 +28,8 @@ export const PAGE_BYTES = 256 * 1024;
 const FIRST_PAGE_ROWS = 1000;
 const MIN_PAGE_ROWS = 100;
 const MAX_PAGE_ROWS = 2_000;
+/** PostgreSQL pages by heap block (see `blockPages`): 32 blocks of 8 KiB hold about PAGE_BYTES of rows. */
+const HEAP_BLOCKS_PER_PAGE = 32;
 /** Rows of each page whose size is measured. */
 const SAMPLE_ROWS = 200;
 /** MySQL-family statements hold at most 65,535 placeholders; fewer keep each packet small. */
@@ -115,10 +117,51 @@ export class KnexRecordAccess implements RecordWriter {
     for await (const page of this.keyedPages(def, filter, { sql: this.keyExpression(def), column: def.primaryKey })) yield* page;
   }
 
-  /** The rows of `stream` in the table's scan order (see `scanKey`). */
+  /** The rows of `stream` in the order the table lies (see `scanKey` and `heapBlocks`). */
   async *pages(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]> {
     const def = definition(table);
-    yield* this.keyedPages(def, filter, await this.scanKey(def));
+    const blocks = this.engine.dialect === 'postgres' ? await this.heapBlocks(def) : undefined;
+    if (blocks !== undefined) yield* this.blockPages(def, filter, blocks);
+    else yield* this.keyedPages(def, filter, await this.scanKey(def));
+  }
+
+  /**
+   * PostgreSQL 14 and later: how many heap blocks the table has, for `blockPages`. Every row the
+   * snapshot (REPEATABLE READ, taken before this) sees was written before it, so it lies in one of
+   * these blocks; rows written since are not seen wherever they lie.
+   */
+  private async heapBlocks(def: TableDef): Promise<number | undefined> {
+    const result = (await guarded(this.engine, () => this.db.raw(
+      `select current_setting('server_version_num')::int >= 140000 as ranges, pg_relation_size(?::regclass) / current_setting('block_size')::int as blocks`,
+      [def.name],
+    ), `read the size of ${def.name}`)) as unknown as { rows: { ranges: boolean; blocks: string | number }[] };
+    const [row] = result.rows;
+    return row?.ranges ? Number(row.blocks) : undefined;
+  }
+
+  /**
+   * PostgreSQL: pages of HEAP_BLOCKS_PER_PAGE blocks of the table (a TID range scan each), so rows
+   * come in the order they lie. Pages in primary-key order read the heap through the key's index,
+   * one random block per row once the table's order no longer follows the key (Aviary's random
+   * UUIDs; any table loaded from such an archive): 1.59M rows took 16.9 s that way.
+   */
+  private async *blockPages(def: TableDef, filter: RowFilter | undefined, blocks: number): AsyncIterable<readonly Row[]> {
+    const columns = def.columns.map((c) => c.name);
+    const fetch = (from: number): Promise<Record<string, unknown>[]> => {
+      const query = this.filtered(def, filter).select(columns).whereRaw('ctid >= ?::tid and ctid < ?::tid', [`(${from},0)`, `(${from + HEAP_BLOCKS_PER_PAGE},0)`]);
+      const page = guarded(this.engine, () => query, `read ${def.name}`) as Promise<Record<string, unknown>[]>;
+      page.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
+      return page;
+    };
+    let next: Promise<Record<string, unknown>[]> | null = blocks > 0 ? fetch(0) : null;
+    for (let from = 0; next; from += HEAP_BLOCKS_PER_PAGE) {
+      const raw: Record<string, unknown>[] = await next;
+      this.stats.streamBatches += 1;
+      next = from + HEAP_BLOCKS_PER_PAGE < blocks ? fetch(from + HEAP_BLOCKS_PER_PAGE) : null;
+      if (raw.length === 0) continue;
+      for (const row of raw) decodeRowInPlace(def, row);
+      yield raw as Row[];
+    }
   }
 
   /**
