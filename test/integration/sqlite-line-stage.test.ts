@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
+import type { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
+import { useSqliteDatabase } from '../support/sqlite-database';
 import { tableDef } from '../../src/domain/schema/aviary-schema';
-import { sqlitePlugin } from '../../src/plugins/builtin/sqlite.plugin';
-import { createFromRegistry } from '../contract/record-store.contract';
 
 /**
  * The SQLite stage takes rows in whatever order an archive lists them (a SQLite database read in
@@ -16,20 +13,11 @@ import { createFromRegistry } from '../contract/record-store.contract';
  */
 describe('SQLite stage: rows in any order', function () {
   this.timeout(60_000);
+  const sqlite = useSqliteDatabase('aviary-sqlite-stage-');
   let dir: string;
   let db: MikroOrmDatabase;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'aviary-sqlite-stage-'));
-    const created = await createFromRegistry(sqlitePlugin, 'sqlite', { DB_PATH: join(dir, 'aviary.db') }, dir);
-    assert.ok(created instanceof MikroOrmDatabase);
-    db = created;
-    await db.migrate();
-  });
-
-  afterEach(async () => {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    ({ dir, db } = sqlite);
   });
 
   async function idsByRowid(): Promise<string[]> {

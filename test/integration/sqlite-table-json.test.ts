@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import type { RecordReader } from '../../src/application/ports/record-store.port';
-import { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
+import type { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
+import { useSqliteDatabase } from '../support/sqlite-database';
 import { tableJsonChunks } from '../../src/domain/archive/table-json';
 import { AVIARY_TABLES, type AviaryTableName } from '../../src/domain/schema/aviary-schema';
-import { sqlitePlugin } from '../../src/plugins/builtin/sqlite.plugin';
-import { createFromRegistry } from '../contract/record-store.contract';
 import { sqliteFeatures, sqliteJsonLine } from '../../src/adapters/database/sqlite-json-lines';
 import { canonicalValue, NOT_CANONICAL } from '../../src/domain/schema/values';
 import type { TableDef } from '../../src/domain/schema/column';
@@ -81,20 +78,11 @@ async function storeBytes(reader: RecordReader, table: AviaryTableName): Promise
 
 describe('SQLite table files written by SQLite', function () {
   this.timeout(60_000);
+  const sqlite = useSqliteDatabase('aviary-sqlite-json-');
   let dir: string;
   let db: MikroOrmDatabase;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'aviary-sqlite-json-'));
-    const created = await createFromRegistry(sqlitePlugin, 'sqlite', { DB_PATH: join(dir, 'aviary.db') }, dir);
-    assert.ok(created instanceof MikroOrmDatabase);
-    db = created;
-    await db.migrate();
-  });
-
-  afterEach(async () => {
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    ({ dir, db } = sqlite);
   });
 
   /** Every table's file from the store and from the row path, compared byte for byte. */
