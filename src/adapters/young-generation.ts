@@ -28,10 +28,12 @@ function gc(): Collector | null {
  * collections (a read in flight, lines queued for the spool's file or for SQLite) and die in the
  * old generation, which V8 collects only when its external memory grew by 64 MB: a server restore
  * of 1.59M rows held up to 40–63 MB of dead chunks by the end of its read pass and peaked at
- * 176–244 MB (174–186 MB with this). A full collection of this small heap takes 2–35 ms; a CLI
- * restore of those rows takes 18 of them, about 0.1 s in all.
+ * 176–244 MB (174–186 MB with 16 MB here). Archives that list keys in random order (validation
+ * then keeps them in many small growing arrays) brought it back to 195–199 MB; 8 MB: 191–192 MB.
+ * A full collection of this small heap takes 2–35 ms; a CLI restore of those rows takes a few
+ * dozen, well under half a second in all.
  */
-const DEAD_BUFFERS_BYTES = 16 * 1024 * 1024;
+const DEAD_BUFFERS_BYTES = 8 * 1024 * 1024;
 /** The base of the check: the least buffer memory seen since the last full collection. */
 let buffersBase: number | undefined;
 
