@@ -23,8 +23,9 @@ export interface RecordReader {
   /**
    * The same rows as `stream`, in the pages the store reads them (a few MB each): per-row work
    * for millions of rows costs less without a promise per row. The order may be the store's own
-   * when that reads faster (SQLite: rowid), but it is one order within a snapshot. Optional for
-   * plugins; callers fall back to `stream` (see `rowPages`). Backups read tables this way.
+   * when that reads faster (SQLite: rowid; PostgreSQL: heap blocks), but it is one order within a
+   * snapshot. Optional for plugins; callers fall back to `stream` (see `rowPages`). Backups read
+   * tables this way.
    */
   pages?(table: AviaryTableName, filter?: RowFilter): AsyncIterable<readonly Row[]>;
   /**

@@ -10,8 +10,9 @@ const RUN_BLOCK_KEYS = 4096;
  * never reallocates and needs no empty slots (16 MB for a million keys, where a hash table at half
  * load took 34 MB and twice its size while it grew). A UUID that is not above the run's last
  * is looked up in the run by binary search and kept in sorted buckets, so any order is right.
- * Archives in random order are common too: a SQLite database read in its own (rowid) order, which
- * is how our backups read it, lists UUID keys in the random order they were written.
+ * Archives in random order are common too: a database read in storage order (SQLite by rowid,
+ * PostgreSQL by heap block, as our backups read them) lists UUID keys in the order they were
+ * written, a random one.
  */
 export class KeySet {
   private readonly run = new AscendingRun();
