@@ -39,7 +39,9 @@ export class AttemptLimiter {
     if (allowed) {
       const previous = await this.store.read({ ...counter, windowStart: windowStart - rule.windowMs });
       const stillInside = 1 - (now - windowStart) / rule.windowMs;
-      allowed = count + Math.floor(previous * stillInside) <= rule.limit;
+      // Rounded up: rounded down, the previous window's full count read one less the moment a
+      // window began (10 × 0.9999…), and one more attempt got through a lock-out at each boundary.
+      allowed = count + Math.ceil(previous * stillInside) <= rule.limit;
     }
     await this.purge(windowStart - rule.windowMs);
     if (!allowed) {
