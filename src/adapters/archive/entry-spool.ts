@@ -43,7 +43,7 @@ export async function spoolBody(source: AsyncIterable<Uint8Array>, dir: string, 
   let length = 0;
   let recent: Buffer[] = [];
   let stored = 0;
-  const young = new YoungCollector();
+  const young = new YoungCollector({ reclaimOld: true });
   async function* read(): AsyncGenerator<Buffer> {
     for await (const chunk of source) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -108,7 +108,7 @@ async function openAnonymous(dir: string): Promise<FileHandle> {
 
 /** The deflated bytes as stored; each read is a new buffer (the archive's consumer may hold it), collected as they go. */
 async function* readBack(file: FileHandle, size: number): AsyncGenerator<Uint8Array> {
-  const young = new YoungCollector();
+  const young = new YoungCollector({ reclaimOld: true });
   for (let position = 0; position < size; ) {
     const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - position));
     const { bytesRead } = await file.read(chunk, 0, chunk.length, position);

@@ -1,5 +1,4 @@
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { YoungCollector } from '../young-generation';
 import type { ByteStream } from '../../application/ports/blob-store.port';
 import type { ArchiveLimits, ArchiveProgress } from '../../application/ports/archive-reader.port';
 import { isDomainError } from '../../domain/errors';
@@ -74,7 +73,6 @@ export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, 
   let fed = 0;
   let stop = false;
   let head = Buffer.alloc(0);
-  const young = new YoungCollector();
   const pump = (async () => {
     for await (const chunk of source) {
       const buf = toBuffer(chunk);
@@ -104,8 +102,6 @@ export async function* gunzipChunks(source: ByteStream, options: GunzipOptions, 
       counters.compressedBytes = gunzip.bytesWritten;
       checkLimits(counters, limits);
       options.onProgress?.({ ...counters });
-      // The inflated chunks die young, outside V8's heap; left to V8, tens of MB of them wait for a collection.
-      young.passed(out.length);
       yield out;
     }
     await pump;

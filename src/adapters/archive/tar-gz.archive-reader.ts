@@ -12,6 +12,7 @@ import { gunzipChunks, type GunzipCounters } from './gunzip-stream';
 import { jsonRows } from './json-rows';
 import type { TarBody } from './tar-body';
 import { walkTar } from './tar-walker';
+import { YoungCollector } from '../young-generation';
 
 const MAX_KEPT_WARNINGS = 1000;
 
@@ -72,6 +73,10 @@ export class TarGzArchiveReader implements ArchiveReader {
     };
     const chunks = gunzipChunks(source, { limits, signal: options.signal, onProgress: options.onProgress }, counters);
     const cursor = new ByteCursor(chunks);
+    // The inflated chunks die young, outside V8's heap; left to V8, tens of MB of them wait for a
+    // collection. A table's chunks wait while their rows are parsed and spooled, and some die in the
+    // old generation; a document's go straight to storage and need no full collection.
+    const young = { rows: new YoungCollector({ reclaimOld: true }), documents: new YoungCollector({ reclaimOld: false }) };
     const seen = new Set<string>();
     const shapes = new PathShapes();
     let files = 0;
@@ -91,7 +96,13 @@ export class TarGzArchiveReader implements ArchiveReader {
         if (meaning.kind === 'ignored') warn(`Skipped ${quoteName(head.name)}: ${meaning.reason}`);
         files++;
         const hash = createHash('sha256');
-        const stream = new EntryBody(body, hash, entryRatioCheck(head.name, counters, limits));
+        const ratioCheck = entryRatioCheck(head.name, counters, limits);
+        const collector = meaning.kind === 'document' ? young.documents : young.rows;
+        const meter = (chunk: Uint8Array) => {
+          ratioCheck(chunk);
+          collector.passed(chunk.byteLength);
+        };
+        const stream = new EntryBody(body, hash, meter);
         const entry: ArchiveEntry = { name: head.name, size: head.size, ...meaning, body: stream };
         try {
           await onEntry(entry);

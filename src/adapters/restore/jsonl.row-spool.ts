@@ -44,7 +44,7 @@ class JsonlRowSpool implements RowSpool {
   private failure: Error | undefined;
 
   readonly stage?: LineStage;
-  private readonly young = new YoungCollector();
+  private readonly young = new YoungCollector({ reclaimOld: true });
 
   constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {
     this.stage = encoding?.encoding.openStage?.(join(dir, 'stage.db'));
@@ -174,7 +174,7 @@ class JsonlRowSpool implements RowSpool {
     if (this.failure) throw this.failure;
     if (this.refused.has(table)) throw this.refused.get(table);
     let rest: Buffer | null = null;
-    const young = new YoungCollector();
+    const young = new YoungCollector({ reclaimOld: true });
     for await (const read of createReadStream(join(this.dir, `${table}.lines`), { highWaterMark: LINE_CHUNK_BYTES })) {
       // The chunks die young, outside V8's heap: left to V8, tens of MB of them would wait for a collection.
       young.passed((read as Buffer).length);
