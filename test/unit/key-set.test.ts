@@ -42,6 +42,26 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
     assert.ok(repeats > 600, `only ${repeats} repeats were tried`);
   });
 
+  // One bucket past 4096 keys: its search once went through the ascending run's block arithmetic
+  // (index modulo 4096), and in such a bucket a repeat could pass as new.
+  it('finds every repeat in buckets of thousands of keys, as in buckets of a few', () => {
+    const set = new KeySet({ bits: 1, maxKeys: 1_000_000 });
+    const reference = new Set<string>();
+    const keys = Array.from({ length: 24_000 }, () => randomUUID());
+    const withRepeats = [...keys, ...keys.filter((_, i) => i % 5 === 0)].sort(() => Math.random() - 0.5);
+    // Repeats of the keys just added.
+    for (let i = 0; i < withRepeats.length; i += 211) withRepeats.splice(i + 1, 0, withRepeats[i]);
+    let repeats = 0;
+    for (const key of withRepeats) {
+      const expected = !reference.has(key);
+      if (!expected) repeats++;
+      reference.add(key);
+      assert.equal(set.add(key), expected, key);
+    }
+    for (const key of keys) assert.equal(set.add(key), false, key);
+    assert.ok(repeats > 4_800, `only ${repeats} repeats were tried`);
+  });
+
   it('treats UUIDs case-insensitively, as the archive does', () => {
     const set = new KeySet();
     assert.equal(set.add('AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE'), true);

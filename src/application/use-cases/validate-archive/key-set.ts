@@ -187,7 +187,9 @@ class SortedBuckets {
       let high = count - 1;
       while (low <= high) {
         const mid = (low + high) >>> 1;
-        const order = compareAt(bucket, mid, a, b, c, d);
+        // Not compareAt: a bucket may hold more keys than a block of the run.
+        const at = mid * 4;
+        const order = bucket[at] - a || bucket[at + 1] - b || bucket[at + 2] - c || bucket[at + 3] - d;
         if (order === 0) return false;
         if (order < 0) low = mid + 1;
         else high = mid - 1;
