@@ -55,7 +55,7 @@ export function displayFilename(original: string | undefined): string {
 class ByteCap {
   received = 0;
   failure: Error | undefined;
-  private readonly young = new YoungCollector({ reclaimOld: true });
+  private readonly young = new YoungCollector({ reclaimOld: false });
 
   constructor(
     private readonly stream: Readable,
