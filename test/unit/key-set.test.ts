@@ -2,26 +2,31 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { KeySet } from '../../src/application/use-cases/validate-archive/key-set';
 
+/** Adds every key, checking each answer against a Set's; returns how many were repeats. */
+function addChecked(set: KeySet, keys: readonly string[]): number {
+  const reference = new Set<string>();
+  let repeats = 0;
+  for (const key of keys) {
+    const expected = !reference.has(key);
+    if (!expected) repeats++;
+    reference.add(key);
+    assert.equal(set.add(key), expected, key);
+  }
+  return repeats;
+}
+
 describe('KeySet (primary and unique keys seen by validation)', () => {
   it('finds every repeat and nothing else, among random UUIDs, sequential UUIDs and other strings', () => {
-    const set = new KeySet();
-    const reference = new Set<string>();
     const keys: string[] = [];
     for (let i = 0; i < 20_000; i++) keys.push(randomUUID());
     // Fixtures number their ids: UUIDs that differ only in the last digits must not collide.
     for (let i = 0; i < 5_000; i++) keys.push(`a0b1c2d3-e4f5-4a6b-8c7d-${String(i).padStart(12, '0')}`);
     for (let i = 0; i < 1_000; i++) keys.push(`user-${i}`);
     const withRepeats = [...keys, ...keys.filter((_, i) => i % 7 === 0)].sort(() => Math.random() - 0.5);
-    for (const key of withRepeats) {
-      const expected = !reference.has(key);
-      reference.add(key);
-      assert.equal(set.add(key), expected, key);
-    }
+    addChecked(new KeySet(), withRepeats);
   });
 
   it('finds every repeat among mostly ascending UUIDs, as archives list them, with keys out of order in between', () => {
-    const set = new KeySet();
-    const reference = new Set<string>();
     const sorted = Array.from({ length: 30_000 }, () => randomUUID()).sort();
     const keys: string[] = [];
     for (let i = 0; i < sorted.length; i++) {
@@ -32,13 +37,7 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
       if (i % 89 === 0 && i > 0) keys.push(sorted[Math.max(0, i - 1 - (i % 50))]);
       if (i % 101 === 0) keys.push(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     }
-    let repeats = 0;
-    for (const key of keys) {
-      const expected = !reference.has(key);
-      if (!expected) repeats++;
-      reference.add(key);
-      assert.equal(set.add(key), expected, key);
-    }
+    const repeats = addChecked(new KeySet(), keys);
     assert.ok(repeats > 600, `only ${repeats} repeats were tried`);
   });
 
@@ -46,18 +45,11 @@ describe('KeySet (primary and unique keys seen by validation)', () => {
   // (index modulo 4096), and in such a bucket a repeat could pass as new.
   it('finds every repeat in buckets of thousands of keys, as in buckets of a few', () => {
     const set = new KeySet({ bits: 1, maxKeys: 1_000_000 });
-    const reference = new Set<string>();
     const keys = Array.from({ length: 24_000 }, () => randomUUID());
     const withRepeats = [...keys, ...keys.filter((_, i) => i % 5 === 0)].sort(() => Math.random() - 0.5);
     // Repeats of the keys just added.
     for (let i = 0; i < withRepeats.length; i += 211) withRepeats.splice(i + 1, 0, withRepeats[i]);
-    let repeats = 0;
-    for (const key of withRepeats) {
-      const expected = !reference.has(key);
-      if (!expected) repeats++;
-      reference.add(key);
-      assert.equal(set.add(key), expected, key);
-    }
+    const repeats = addChecked(set, withRepeats);
     for (const key of keys) assert.equal(set.add(key), false, key);
     assert.ok(repeats > 4_800, `only ${repeats} repeats were tried`);
   });
