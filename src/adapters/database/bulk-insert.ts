@@ -117,28 +117,25 @@ export async function loadSqliteLines(conn: SqliteConnection, def: TableDef, chu
 }
 
 /**
- * A staged table into its empty twin in the transaction. A table whose indexes the stage built
- * goes through SQLite's transfer (rows and index entries copied as they are: the plan shows
- * RowCell); any other through INSERT … SELECT with the indexes built afterwards. Undefined when
- * the stage cannot be used here (not attached on this connection, or the table has rows).
+ * A staged table into the empty real one in the transaction: the arrived rows in primary-key order
+ * (sorted unless they came that way), the indexes other than the key's built afterwards, the
+ * foreign keys checked row by row as any insert is. Undefined when the stage cannot be used here
+ * (not attached on this connection, or the table has rows).
  */
 async function copyFromStage(conn: SqliteConnection, def: TableDef, staged: StagedTable): Promise<number | undefined> {
   const target = `main."${def.name}"`;
-  const source = `"${staged.schema}"."${def.name}"`;
-  const transfer = `INSERT INTO ${target} SELECT * FROM ${source}`;
-  let whole: boolean;
+  const source = `"${staged.schema}"."${staged.table}"`;
   try {
     const attached = await all(conn, 'pragma database_list');
     if (!attached.some((d) => d.name === staged.schema)) return undefined;
     const [probe] = await all(conn, `select exists (select 1 from ${target}) as has_rows, (select count(*) from ${source}) as staged_rows`);
     if (probe.has_rows || Number(probe.staged_rows) !== staged.rows) return undefined;
-    whole = staged.indexed && (await all(conn, `EXPLAIN ${transfer}`)).some((op) => op.opcode === 'RowCell');
   } catch {
     return undefined; // the stage is not readable here: the lines it was built from are
   }
-  if (whole) return runSql(conn, transfer);
   const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
-  return withSqliteIndexesDeferred(conn, def.name, () => runSql(conn, `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${source}`));
+  const order = staged.ordered ? '' : ` ORDER BY "${def.primaryKey}"`;
+  return withSqliteIndexesDeferred(conn, def.name, () => runSql(conn, `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${source}${order}`));
 }
 
 async function runSql(conn: SqliteConnection, sql: string): Promise<number> {

@@ -14,21 +14,16 @@ const STAGE_CACHE_KIB = 4 * 1024;
 export interface StagedTable {
   /** The schema name the stage's file is attached under on the main connection. */
   readonly schema: string;
+  /** The stage's table of the rows as they arrived (see `arrivalTable`). */
+  readonly table: string;
   readonly rows: number;
-  /**
-   * The main table's indexes were built in the stage too (a table without foreign keys): the
-   * commit can copy rows and index entries as they are, SQLite's transfer of one table into an
-   * empty twin, instead of inserting rows and sorting the indexes again.
-   */
-  readonly indexed: boolean;
+  /** The rows arrived in primary-key order already: the commit copies them as they lie, without sorting. */
+  readonly ordered: boolean;
 }
 
 interface Opened {
   readonly db: Knex;
   readonly conn: SqliteConnection;
-  /** The main database's DDL per table (tables and indexes), and its tables with foreign keys. */
-  readonly ddl: ReadonlyMap<string, { type: string; sql: string }[]>;
-  readonly referencing: ReadonlySet<string>;
 }
 
 interface TableState {
@@ -39,8 +34,6 @@ interface TableState {
   chain: Promise<void>;
   failed?: unknown;
   statement?: SqliteStatement;
-  indexSql: string[];
-  indexed: boolean;
   rows: number;
   ended?: Promise<StagedTable | undefined>;
 }
@@ -48,10 +41,11 @@ interface TableState {
 let stages = 0;
 
 /**
- * SQLite's `LineStage`: the encoded tables loaded into a scratch database file while the archive is
- * still being read, on a connection of their own (another of the driver's worker threads, which
- * the read pass leaves idle), with the same `json_each` statement the commit would run. The file
- * is attached to the main connection, so the commit copies a finished table in one statement.
+ * SQLite's `LineStage`: the encoded tables parsed into a scratch database file while the archive is
+ * still being read, on a connection of their own (another of the driver's worker threads), by the
+ * same `json_each` statement the commit would run, into a table without key, index or type. The
+ * file is attached to the main connection, so the commit copies a finished table in one statement,
+ * in key order, and builds the indexes once (see `arrivalTable`).
  * The scratch file needs no durability (journal and fsync off): a crash leaves it to the spool's
  * sweep, and the database itself is only ever written by the commit's transaction, as before.
  * Every failure here only marks the table unusable; the commit then loads the spooled lines.
@@ -94,9 +88,7 @@ export class SqliteLineStage implements LineStage {
       state.statement = undefined;
       const opened = await this.opened;
       if (state.failed !== undefined || !opened) return undefined;
-      await exec(opened.conn, await sortedCopySql(opened.conn, state.def));
-      if (state.indexed) for (const sql of state.indexSql) await exec(opened.conn, sql);
-      return { schema: this.schema, rows: state.rows, indexed: state.indexed };
+      return { schema: this.schema, table: arrivalTable(state.def.name), rows: state.rows, ordered: await arrivedInKeyOrder(opened.conn, state.def) };
     }).catch(() => undefined);
   }
 
@@ -126,12 +118,11 @@ export class SqliteLineStage implements LineStage {
   }
 
   /**
-   * The only use of the main connection until `close`: attaching the file and reading the schema,
-   * outside any transaction (ATTACH is refused inside one; the main knex runs it between them).
+   * The only use of the main connection until `close`: attaching the file, outside any transaction
+   * (ATTACH is refused inside one; the main knex runs it between them).
    */
   private async open(): Promise<Opened | undefined> {
     let db: Knex | undefined;
-    let attached = false;
     try {
       // 0600 like the spool's own files: the stage holds key and token hashes too.
       await createPrivateFileIfMissing(this.file);
@@ -139,15 +130,8 @@ export class SqliteLineStage implements LineStage {
       const conn = (await db.client.acquireConnection()) as SqliteConnection;
       await exec(conn, `pragma journal_mode = off; pragma synchronous = off; pragma foreign_keys = off; pragma cache_size = -${STAGE_CACHE_KIB}`);
       await this.main.raw(`attach database ? as "${this.schema}"`, [this.file]);
-      attached = true;
-      const rows = (await this.main.raw(
-        `select tbl_name, type, sql, (select count(*) from pragma_foreign_key_list(m.tbl_name)) as refs from main.sqlite_master m where sql is not null and type in ('table', 'index')`,
-      )) as { tbl_name: string; type: string; sql: string; refs: number }[];
-      const ddl = new Map<string, { type: string; sql: string }[]>();
-      for (const row of rows) ddl.set(row.tbl_name, [...(ddl.get(row.tbl_name) ?? []), { type: row.type, sql: row.sql }]);
-      return { db, conn, ddl, referencing: new Set(rows.filter((r) => Number(r.refs) > 0).map((r) => r.tbl_name)) };
+      return { db, conn };
     } catch {
-      if (attached) await this.main.raw(`detach database "${this.schema}"`).catch(() => undefined);
       await db?.destroy().catch(() => undefined);
       return undefined;
     }
@@ -156,7 +140,7 @@ export class SqliteLineStage implements LineStage {
   private state(def: TableDef): TableState {
     let state = this.tables.get(def.name);
     if (!state) {
-      state = { def, parts: [], size: 0, chain: Promise.resolve(), indexSql: [], indexed: false, rows: 0 };
+      state = { def, parts: [], size: 0, chain: Promise.resolve(), rows: 0 };
       const created = state;
       state.chain = this.create(created).catch((error) => void (created.failed ??= error));
       this.tables.set(def.name, state);
@@ -164,17 +148,11 @@ export class SqliteLineStage implements LineStage {
     return state;
   }
 
-  /** The main table's own DDL (the copy needs identical columns, defaults and indexes), and the insert. */
+  /** The table the rows arrive in, and the insert. */
   private async create(state: TableState): Promise<void> {
     const opened = await this.opened;
     if (!opened) throw new Error('the stage could not be opened');
     const name = state.def.name;
-    const ddl = opened.ddl.get(name) ?? [];
-    const table = ddl.find((d) => d.type === 'table');
-    if (!table) throw new Error(`no table ${name}`);
-    state.indexSql = ddl.filter((d) => d.type === 'index').map((d) => d.sql);
-    state.indexed = !opened.referencing.has(name);
-    await exec(opened.conn, table.sql);
     await exec(opened.conn, `CREATE TABLE "${arrivalTable(name)}" (${state.def.columns.map((c) => `"${c.name}"`).join(', ')})`);
     state.statement = await prepare(opened.conn, linesInsertSql(state.def, arrivalTable(name)));
   }
@@ -204,32 +182,36 @@ export function linesInsertSql(def: TableDef, into: string = def.name): string {
 }
 
 /**
- * The stage's table of rows as they arrive: no key, no index, no type. Archives list rows in the
+ * The stage's table of rows as they arrive: no key, no index, no type (the commit's insert gives
+ * the values the real columns' affinity, as loading the lines does). Archives list rows in the
  * order their database read them (a SQLite one: rowid, the order they were written, which for
  * Aviary's UUID keys is a random one). That order into the primary key's index is a random B-tree
- * insert per row, which with a bounded page cache made a million login attempts take twice as
- * long as rows in key order (1.59M-row restore: 32-45 s against 18 s); appending here and
- * copying once, sorted, does not care (~20 s).
+ * insert per row, which with a bounded page cache made a million login attempts take twice as long
+ * as rows in key order (1.59M-row restore: 32-45 s against 18 s); appending here and copying once,
+ * sorted, into the real table with its other indexes built afterwards does not care.
+ *
+ * The stage once copied each table into an indexed twin of the real one, which the commit took
+ * through SQLite's page-level transfer. The twin was a third copy of every row: on two cores it
+ * competed with the read pass, and for the last table in the archive it ran after it. Measured on a
+ * million login attempts, twin and transfer took 8.2-8.8 s, the sorted copy with its index builds
+ * in the commit 5.0-5.9 s.
  */
 function arrivalTable(table: string): string {
   return `${table}__arrived`;
 }
 
 /**
- * Fills the stage's twin of the main table from the arrived rows in primary-key order, so the
- * key's index is written in order, and the twin's rowids follow the key, the order the commit
- * reads it in. Rows that arrived in that order (archives of a database this service restored) are
- * copied as they lie: one pass comparing each key with the next is cheaper than SQLite's sorter
- * (bounded by the page cache, spilling to its temporary files), which does not notice sorted
- * input. A repeated key fails here, and the commit loads the lines, which report it. The arrived
- * rows stay in the file until the spool removes it.
+ * Whether the rows arrived in primary-key order (archives of a database this service restored):
+ * one pass comparing each key with the next, on the stage's own connection, is cheaper than
+ * SQLite's sorter in the commit (bounded by the page cache, spilling to its temporary files),
+ * which does not notice sorted input. A repeated key counts as out of order; the commit's insert
+ * then reports it, as loading the lines would.
  */
-async function sortedCopySql(conn: SqliteConnection, def: TableDef): Promise<string> {
-  const columns = def.columns.map((c) => `"${c.name}"`).join(', ');
+async function arrivedInKeyOrder(conn: SqliteConnection, def: TableDef): Promise<boolean> {
   const arrived = `"${arrivalTable(def.name)}"`;
   const key = `"${def.primaryKey}"`;
   const [order] = await all(conn, `select exists (select 1 from ${arrived} a join ${arrived} b on b.rowid = a.rowid + 1 where not (b.${key} > a.${key})) as scattered`);
-  return `INSERT INTO "${def.name}" (${columns}) SELECT ${columns} FROM ${arrived}${order.scattered ? ` ORDER BY ${key}` : ''}`;
+  return !order.scattered;
 }
 
 /** Whole JSON lines → the same values separated by commas, in place (a newline never occurs inside a JSON line). */
