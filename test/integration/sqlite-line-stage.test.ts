@@ -8,8 +8,8 @@ import { tableDef } from '../../src/domain/schema/aviary-schema';
 
 /**
  * The SQLite stage takes rows in whatever order an archive lists them (a SQLite database read in
- * rowid order lists UUID keys at random) and fills its copy of the table in key order, so the key's
- * index is written in order and the restored table's rowids follow its key.
+ * rowid order lists UUID keys at random) and the commit copies them into the table in key order, so
+ * the key's index is written in order and the restored table's rowids follow its key.
  */
 describe('SQLite stage: rows in any order', function () {
   this.timeout(60_000);

@@ -5,8 +5,12 @@ import { createPrivateFileIfMissing } from '../system/private-files';
 import type { SqliteConnection, SqliteStatement } from './bulk-insert';
 import { all, exec, finalize, prepare, runCounting } from './sqlite-calls';
 
-/** Lines per statement into the stage, as the commit's own load takes them. */
-const STAGE_CHUNK_BYTES = 64 * 1024;
+/**
+ * Lines per statement into the stage: each statement is a hand-off to the driver's thread, which
+ * costs more than SQLite's parse of a larger chunk (measured with the spool's chunks, see
+ * jsonl.row-spool's WRITE_CHARS).
+ */
+const STAGE_CHUNK_BYTES = 256 * 1024;
 /** The stage's page cache (KiB), as the commit's load uses (see sqlite-deferred-indexes). */
 const STAGE_CACHE_KIB = 4 * 1024;
 
