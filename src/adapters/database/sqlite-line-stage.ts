@@ -11,8 +11,11 @@ import { all, exec, finalize, prepare, runCounting } from './sqlite-calls';
  * jsonl.row-spool's WRITE_CHARS).
  */
 const STAGE_CHUNK_BYTES = 256 * 1024;
-/** The stage's page cache (KiB), as the commit's load uses (see sqlite-deferred-indexes). */
-const STAGE_CACHE_KIB = 4 * 1024;
+/**
+ * The stage's page cache (KiB). Its tables only grow at the end, so a larger cache holds nothing
+ * worth keeping; it stays allocated until the stage closes, through the commit.
+ */
+const STAGE_CACHE_KIB = 1024;
 
 /** What the commit may take from a finished table of the stage. */
 export interface StagedTable {
