@@ -13,8 +13,8 @@ import { YoungCollector } from '../young-generation';
  * Text gathered per table before it is handed to the file stream (one write call per chunk, each
  * a hand-off to a libuv thread). 64 KiB instead of 16 KiB, with the stage's statements grown the
  * same way, took a 1.59M-row SQLite restore from 23.1–24.4 s to 21.4–23.5 s (four alternating
- * runs each; system time 6.4–7.6 s to 5.7–6.3 s); 256 KiB gained nothing more and peaked at
- * 205–209 MB.
+ * runs each; system time 6.4–7.6 s to 5.7–6.3 s); 256 KiB writes with 1 MiB statements gained
+ * nothing more and peaked at 205–209 MB.
  */
 const WRITE_CHARS = 64 * 1024;
 /**
