@@ -116,6 +116,23 @@ describe('ValidateArchive: archives built on the fly', () => {
     assert.deepEqual(a.checksums, { present: true, verified: entries.length, mismatches: [] });
   });
 
+  // Rows of a database read in storage order list UUID keys out of key order; such keys are
+  // compared when the table ends, and a repeat among them is still named with its row.
+  it('names a repeated key that came out of key order, with the later row and the key in lower case', async () => {
+    const row = (id: string, n: number) => ({ attempted_at: '2025-08-03T09:15:42.9Z', id, ip_address: `192.0.2.${n}`, success: false, user_agent: '', username: 'ada' });
+    const ids = ['c0000000-0000-4000-8000-000000000003', 'a0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002', 'A0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000002'];
+    const table = Buffer.from(JSON.stringify(ids.map(row)));
+    const entries = fixtureEntries().map((e) => (e.name === 'database/login_attempts.json' ? { name: e.name, body: table } : e));
+    const gz = await ourArchive(entries, { checksums: true });
+    const a = await validator().execute({ source: bufferStream(gz), sizeBytes: gz.length });
+    assert.equal(a.valid, false);
+    const repeats = a.errors.filter((m) => m.includes('duplicate primary key'));
+    assert.deepEqual(repeats, [
+      'database/login_attempts.json row [3]: duplicate primary key id="a0000000-0000-4000-8000-000000000001"',
+      'database/login_attempts.json row [4]: duplicate primary key id="b0000000-0000-4000-8000-000000000002"',
+    ]);
+  });
+
   it('names the document whose bytes were flipped inside the tar (checksum mismatch)', async () => {
     const body = Buffer.from('%PDF-1.4\n' + 'stream of the document to corrupt\n'.repeat(20) + '%%EOF\n');
     const entries = [...fixtureEntries(), { name: docName, body }];

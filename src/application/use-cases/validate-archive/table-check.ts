@@ -116,12 +116,8 @@ class TableCheck {
     const { valid, entry } = this;
     for (const u of this.uniqueChecks) {
       const key = uniqueKey(u, row, valid);
-      if (key === null || u.seen.add(key)) continue;
-      if (u.dropped) this.repeats++;
-      else {
-        const label = u.columns.length === 1 && u.columns[0] === this.def.primaryKey ? 'primary key' : 'unique key';
-        this.findings.error(`${this.at()}: duplicate ${label} ${u.columns.map((c) => `${c}=${JSON.stringify(row[c])}`).join(', ')}`, entry);
-      }
+      if (key === null || u.seen.add(key, this.index)) continue;
+      this.repeated(u, this.index, u.columns.map((c) => `${c}=${JSON.stringify(row[c])}`).join(', '));
     }
     for (const fk of this.foreignKeys) {
       const id = row[fk.column];
@@ -177,13 +173,26 @@ class TableCheck {
     }
   }
 
+  /** A row whose key an earlier row has: a warning for keys Aviary never enforced, else an error. */
+  private repeated(u: UniqueCheck, index: number, values: string): void {
+    if (u.dropped) this.repeats++;
+    else {
+      const label = u.columns.length === 1 && u.columns[0] === this.def.primaryKey ? 'primary key' : 'unique key';
+      this.findings.error(`${this.at(index)}: duplicate ${label} ${values}`, this.entry);
+    }
+  }
+
   /** Where a finding is: built only for one, most rows have none. */
-  private at(): string {
-    return `${this.entry} row [${this.index}]`;
+  private at(index = this.index): string {
+    return `${this.entry} row [${index}]`;
   }
 
   /** After the last row: the count, and the warnings about the whole file. */
   finish(): void {
+    // UUID keys that came out of order are compared once the table has ended (see KeySet).
+    for (const u of this.uniqueChecks) {
+      for (const repeat of u.seen.laterRepeats()) this.repeated(u, repeat.row, `${u.columns[0]}=${JSON.stringify(repeat.key)}`);
+    }
     const { def, entry, repeats, unknown } = this;
     this.facts.rowCounts[def.name] = this.index;
     if (repeats > 0) {
