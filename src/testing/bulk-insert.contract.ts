@@ -319,7 +319,7 @@ function stageContract(current: () => { db: DatabaseBackend; timeFractionDigits:
     const read = (table: AviaryTableName) => db.records.readSnapshot((r) => collect(r.stream(table)));
     const staged = async (table: AviaryTableName, rows: Row[], perChunk = 100): Promise<LineStage> => {
       const dir = await mkdtemp(join(tmpdir(), 'aviary-stage-'));
-      const stage = encoding!.openStage!(join(dir, 'stage.db'));
+      const stage = encoding!.openStage!(join(dir, 'stage.db'), [tableDef(table)!]);
       open.push({ stage, dir });
       for await (const chunk of lineChunks(encoding!, table, rows, perChunk)) await stage.add(tableDef(table)!, chunk);
       stage.end(table);

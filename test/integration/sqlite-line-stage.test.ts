@@ -5,6 +5,7 @@ import sqlite3 from 'sqlite3';
 import type { MikroOrmDatabase } from '../../src/adapters/database/mikro-orm.database';
 import { useSqliteDatabase } from '../support/sqlite-database';
 import { tableDef } from '../../src/domain/schema/aviary-schema';
+import type { SqliteLineStage } from '../../src/adapters/database/sqlite-line-stage';
 
 /**
  * The SQLite stage takes rows in whatever order an archive lists them (a SQLite database read in
@@ -30,30 +31,53 @@ describe('SQLite stage: rows in any order', function () {
     }
   }
 
-  async function restoreThroughStage(ids: string[]): Promise<number> {
-    const encoding = db.records.lineEncoding!;
-    const def = tableDef('login_attempts')!;
-    const stage = encoding.openStage!(join(dir, 'stage.db'));
+  const def = tableDef('login_attempts')!;
+  const lineOf = (id: string, i: number) =>
+    db.records.lineEncoding!.line(def, { id, ip_address: `198.51.100.${i % 250}`, username: `u${i}`, success: false, attempted_at: '2025-03-01T12:00:00Z', user_agent: '' });
+
+  /** Stages the rows of `ids` and restores login_attempts from the stage; `lines` are what the commit may read. */
+  async function restoreThroughStage(ids: string[], lines: AsyncIterable<Uint8Array> = unread(), check?: (stage: SqliteLineStage) => Promise<void>): Promise<number> {
+    const stage = db.records.lineEncoding!.openStage!(join(dir, 'stage.db'), [def]) as SqliteLineStage;
     try {
-      const lines = ids.map((id, i) => encoding.line(def, { id, ip_address: `198.51.100.${i % 250}`, username: `u${i}`, success: false, attempted_at: '2025-03-01T12:00:00Z', user_agent: '' }));
-      for (let i = 0; i < lines.length; i += 500) await stage.add(def, Buffer.from(lines.slice(i, i + 500).join('')));
+      const all = ids.map(lineOf);
+      for (let i = 0; i < all.length; i += 500) await stage.add(def, Buffer.from(all.slice(i, i + 500).join('')));
       stage.end('login_attempts');
-      async function* unread(): AsyncIterable<Uint8Array> {
-        throw new Error('the lines were read although the stage held the table');
-      }
+      await check?.(stage);
       return await db.records.writeTransaction(async (w) => {
         await w.delete('login_attempts');
-        return w.loadLines!('login_attempts', unread(), stage);
+        return w.loadLines!('login_attempts', lines, stage);
       });
     } finally {
       await stage.close();
     }
   }
 
-  it('rows listed at random are copied into the table in key order', async () => {
+  async function* unread(): AsyncIterable<Uint8Array> {
+    throw new Error('the lines were read although the stage held the table');
+  }
+
+  it('rows listed at random are sorted by the stage once the table ends, and copied into the table in key order', async () => {
     const ids = Array.from({ length: 5_000 }, () => randomUUID());
-    assert.equal(await restoreThroughStage(ids), ids.length);
+    const sortedByStage = async (stage: SqliteLineStage) => assert.deepEqual(await stage.taken('login_attempts'), { schema: `${stage.schema}_login_attempts`, table: 'login_attempts__sorted', rows: ids.length, ordered: true });
+    assert.equal(await restoreThroughStage(ids, unread(), sortedByStage), ids.length);
     assert.deepEqual(await idsByRowid(), [...ids].sort());
+  });
+
+  it('a table the stage could not sort is loaded from its lines instead, every row of it', async () => {
+    // The sort's table is already taken in the table's file: the sort fails.
+    const blocker = new sqlite3.Database(join(dir, 'stage-login_attempts.db'));
+    await new Promise<void>((resolve, reject) => blocker.exec('create table login_attempts__sorted (x)', (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const ids = Array.from({ length: 3_000 }, () => randomUUID());
+    let read = 0;
+    async function* lines(): AsyncIterable<Uint8Array> {
+      read++;
+      yield Buffer.from(ids.map(lineOf).join(''));
+    }
+    const notStaged = async (stage: SqliteLineStage) => assert.equal(await stage.taken('login_attempts'), undefined);
+    assert.equal(await restoreThroughStage(ids, lines(), notStaged), ids.length);
+    assert.equal(read, 1, 'the lines were read');
+    assert.deepEqual((await idsByRowid()).sort(), [...ids].sort());
   });
 
   it('rows listed in key order are copied as they are (no sort needed), with the same result', async () => {

@@ -59,7 +59,7 @@ export function lineEncoding(dialect: Dialect, main?: Knex): RowLineEncoding | u
     return { encodes: () => true, line: copyLine, ...(main ? { openStage: () => new PgLineStage(main), sweepStages: () => sweepPgStages(main) } : {}) };
   }
   if (dialect === 'sqlite') {
-    return { encodes: sqliteLoadsLines, line: sqliteLine, ...(main ? { openStage: (file: string) => new SqliteLineStage(file, main) } : {}) };
+    return { encodes: sqliteLoadsLines, line: sqliteLine, ...(main ? { openStage: (file: string, tables: readonly TableDef[]) => new SqliteLineStage(file, main, tables.filter(sqliteLoadsLines)) } : {}) };
   }
   return undefined;
 }

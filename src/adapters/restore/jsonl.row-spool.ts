@@ -52,7 +52,7 @@ class JsonlRowSpool implements RowSpool {
   private readonly young = new YoungCollector({ reclaimOld: true });
 
   constructor(private readonly dir: string, private readonly encoding?: SpoolEncoding) {
-    this.stage = encoding?.encoding.openStage?.(join(dir, 'stage.db'));
+    this.stage = encoding?.encoding.openStage?.(join(dir, 'stage.db'), [...encoding.tables].flatMap((table) => tableDef(table) ?? []));
   }
 
   open(table: string): void {

@@ -71,8 +71,9 @@ export interface RowLineEncoding {
    * Optional: a scratch copy the store builds from the same lines while the archive is still being
    * read (in a file of its own at `file`, or in scratch tables), so the commit has less left to do. Only an accelerator:
    * anything the stage cannot do, or does wrong, leaves the commit to load the lines as usual.
+   * `tables`: the tables whose lines it will be given (others it may refuse).
    */
-  openStage?(file: string): LineStage;
+  openStage?(file: string, tables: readonly TableDef[]): LineStage;
   /**
    * Optional: removes what stages of runs that ended without closing them (a crash) left in the
    * store itself; called under the global lock, when no restore runs. Returns how many were removed.
