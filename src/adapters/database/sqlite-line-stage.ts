@@ -16,7 +16,7 @@ const STAGE_CHUNK_BYTES = 256 * 1024;
  * holds nothing worth keeping. Both connections give back what their caches hold once a table is
  * done with (`shrink_memory`): they stay open through the commit.
  */
-const STAGE_CACHE_KIB = 1024;
+const STAGE_CACHE_KIB = 512;
 /** The sorting connection's page cache per table file (KiB); SQLite's sorter works in about as much again. */
 const SORT_CACHE_KIB = 1024;
 
@@ -180,7 +180,8 @@ export class SqliteLineStage implements LineStage {
     const db = knex({ client: 'sqlite3', connection: { filename: this.file }, useNullAsDefault: true, pool: { min: 1, max: 1 } });
     const conn = (await db.client.acquireConnection()) as SqliteConnection;
     connections.push({ db, conn });
-    await exec(conn, 'pragma journal_mode = off; pragma synchronous = off; pragma foreign_keys = off');
+    // The main schema's cache also bounds what SQLite's sorter keeps in memory before it spills.
+    await exec(conn, `pragma journal_mode = off; pragma synchronous = off; pragma foreign_keys = off; pragma cache_size = -${cacheKib}`);
     for (const def of this.defs) {
       const schema = fileSchema(def.name);
       await all(conn, `attach database ? as "${schema}"`, [this.tableFile(def.name)]);
