@@ -3,11 +3,14 @@
  * upgraded install; scripts/aviary-db) taken OUT into an archive and brought IN again, on SQLite
  * and on PostgreSQL, next to pgloader loading the same SQLite file into PostgreSQL.
  *
- *   npm run bench -- database [--db-scale 1.59M] [--db-skip-pgloader] [--db-keep]
+ *   npm run bench -- database [--db-scale 1.59M] [--db-reps 1] [--db-skip-pgloader] [--db-keep]
  *
  * Rows: SQLite → archive (`backup create --no-files`), archive → empty SQLite and → empty
  * PostgreSQL (`restore --no-files`), PostgreSQL → archive, pgloader SQLite → PostgreSQL. Each runs
- * the compiled CLI in its own process under GNU time (wall time, the child's peak RSS). Options
+ * the compiled CLI in its own process under GNU time (wall time, the child's peak RSS). With
+ * --db-reps N the sequence runs N times and each row reports the median time, the range and the
+ * largest RSS: on a shared 2-core machine single runs differ by more than the changes measured.
+ * Every load is counted afterwards (our restores and pgloader's): a run that lost rows fails. Options
  * starting with --db- reach only this bench (bench/run.ts). PostgreSQL: DB_HOST, DB_PORT, DB_USER,
  * DB_PASSWORD (default 127.0.0.1:5432, postgres); the bench creates and drops its databases.
  */
@@ -20,11 +23,13 @@ import { Client } from 'pg';
 import { countsForScale, SYSTEM_SETTINGS_ROWS } from '../scripts/aviary-db/generate';
 import { parseRowCount } from '../scripts/seed-aviary-db';
 import { compileForBench } from './support/compile';
-import { benchTmpRoot, hasCommand, hasGnuTime, runMeasured } from './support/measure';
+import { Database, OPEN_READONLY } from 'sqlite3';
+import { benchTmpRoot, hasCommand, hasGnuTime, median, runMeasured } from './support/measure';
 
 const { values } = parseArgs({
   options: {
     'db-scale': { type: 'string', default: '1.59M' },
+    'db-reps': { type: 'string', default: '1' },
     'db-skip-pgloader': { type: 'boolean', default: false },
     'db-keep': { type: 'boolean', default: false },
   },
@@ -38,7 +43,8 @@ const pg = {
 };
 const failures: string[] = [];
 
-interface Result { work: string; seconds: number; rows: number; rssMb?: number; mib?: number; note?: string }
+interface Result { work: string; seconds: number; runs: number[]; rows: number; rssMb?: number; mib?: number; note?: string }
+const TABLES = ['users', 'api_keys', 'user_sessions', 'user_folders_cache', 'documents', 'login_attempts', 'system_settings'];
 
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ ...pg, database: 'postgres' });
@@ -65,13 +71,25 @@ async function pgRowCount(database: string): Promise<number> {
   const client = new Client({ ...pg, database });
   await client.connect();
   try {
-    const tables = ['users', 'api_keys', 'user_sessions', 'user_folders_cache', 'documents', 'login_attempts', 'system_settings'];
     let total = 0;
-    for (const t of tables) total += Number((await client.query(`select count(*) as n from "${t}"`)).rows[0].n);
+    for (const t of TABLES) total += Number((await client.query(`select count(*) as n from "${t}"`)).rows[0].n);
     return total;
   } finally {
     await client.end();
   }
+}
+
+function sqliteRowCount(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const db = new Database(file, OPEN_READONLY, (error) => {
+      if (error) return reject(error);
+      db.get(`select ${TABLES.map((t) => `(select count(*) from "${t}")`).join(' + ')} as n`, (err: Error | null, row: { n: number }) => {
+        db.close();
+        if (err) reject(err);
+        else resolve(Number(row.n));
+      });
+    });
+  });
 }
 
 function sqliteEnv(dataDir: string, file: string): NodeJS.ProcessEnv {
@@ -89,16 +107,34 @@ async function cli(build: string, args: string[], env: NodeJS.ProcessEnv) {
   return runMeasured(process.execPath, [join(build, 'src/cli.js'), ...args], { env });
 }
 
-async function measure(work: string, rows: number, run: () => Promise<{ wallMs: number; maxRssKb?: number }>, archive?: string): Promise<void> {
+/**
+ * One run of `work`; with `loaded`, the rows it left in its target, counted afterwards: fewer than
+ * `rows` fails the bench for our own loads and is a note for a reference tool's (`reference`).
+ */
+async function measure(work: string, rows: number, run: () => Promise<{ wallMs: number; maxRssKb?: number }>,
+  options: { archive?: string; loaded?: () => Promise<number>; reference?: boolean } = {}): Promise<void> {
   try {
     const m = await run();
-    const mib = archive ? statSync(archive).size / 1024 ** 2 : undefined;
-    results.push({ work, seconds: m.wallMs / 1000, rows, rssMb: m.maxRssKb ? m.maxRssKb / 1024 : undefined, mib });
+    const mib = options.archive ? statSync(options.archive).size / 1024 ** 2 : undefined;
+    const loaded = options.loaded ? await options.loaded() : rows;
+    if (loaded !== rows && !options.reference) failures.push(`${work}: ${loaded} rows loaded, ${rows} expected`);
+    record(work, rows, m.wallMs / 1000, m.maxRssKb ? m.maxRssKb / 1024 : undefined, mib, loaded === rows ? undefined : `loaded ${loaded} of ${rows} rows`);
     console.log(`  ${work.padEnd(34)} ${(m.wallMs / 1000).toFixed(1).padStart(7)} s  ${Math.round(rows / (m.wallMs / 1000))} rows/s  ${m.maxRssKb ? `${Math.round(m.maxRssKb / 1024)} MB RSS` : ''}`);
   } catch (error) {
     failures.push(`${work}: ${String(error).slice(0, 800)}`);
     console.log(`  ${work}: FAILED`);
   }
+}
+
+/** Adds a run to the work's row: the median of its runs, the largest RSS. */
+function record(work: string, rows: number, seconds: number, rssMb: number | undefined, mib: number | undefined, note: string | undefined): void {
+  let result = results.find((r) => r.work === work);
+  if (!result) results.push((result = { work, seconds, runs: [], rows }));
+  result.runs.push(seconds);
+  result.seconds = median(result.runs);
+  if (rssMb !== undefined) result.rssMb = Math.max(result.rssMb ?? 0, rssMb);
+  result.mib = mib ?? result.mib;
+  result.note = note ?? result.note;
 }
 
 const results: Result[] = [];
@@ -113,6 +149,16 @@ async function main() {
     '--engine', 'sqlite', '--scale', values['db-scale']!, '--out', source], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (seeded.status !== 0) throw new Error('seeding the SQLite database failed');
   console.log(`seeded ${source} (${(statSync(source).size / 1024 ** 2).toFixed(0)} MiB)`);
+  const reps = Math.max(1, Number(values['db-reps']));
+  for (let rep = 1; rep <= reps; rep++) {
+    if (reps > 1) console.log(`rep ${rep} of ${reps}`);
+    await runSequence(build, source, rows);
+  }
+  report(rows, reps);
+}
+
+/** Out and in on both engines, then pgloader, once. */
+async function runSequence(build: string, source: string, rows: number): Promise<void> {
 
   // OUT from SQLite: a copy, since the service adds its own tables to the database it opens.
   const outDir = join(root, 'sqlite-out');
@@ -120,13 +166,15 @@ async function main() {
   copyFileSync(source, join(outDir, 'aviary.db'));
   const archive = join(root, 'sqlite.tar.gz');
   await measure('database out: SQLite → archive', rows, () =>
-    cli(build, ['backup', 'create', '--no-files', '--output', archive], sqliteEnv(join(outDir, 'data'), join(outDir, 'aviary.db'))), archive);
+    cli(build, ['backup', 'create', '--no-files', '--output', archive], sqliteEnv(join(outDir, 'data'), join(outDir, 'aviary.db'))), { archive });
   rmSync(outDir, { recursive: true, force: true });
 
   const restoreArgs = ['restore', archive, '--no-files', '--no-safety-backup', '--allow-no-admin', '--yes'];
   const sqliteIn = join(root, 'sqlite-in');
   mkdirSync(join(sqliteIn, 'data'), { recursive: true });
-  await measure('database in: archive → SQLite', rows, () => cli(build, restoreArgs, sqliteEnv(join(sqliteIn, 'data'), join(sqliteIn, 'aviary.db'))));
+  const sqliteFile = join(sqliteIn, 'aviary.db');
+  await measure('database in: archive → SQLite', rows, () => cli(build, restoreArgs, sqliteEnv(join(sqliteIn, 'data'), sqliteFile)),
+    { loaded: () => sqliteRowCount(sqliteFile) });
   rmSync(sqliteIn, { recursive: true, force: true });
 
   const pgName = 'aviary_bench_db_in';
@@ -134,10 +182,11 @@ async function main() {
   mkdirSync(pgData, { recursive: true });
   await freshDatabase(pgName);
   try {
-    await measure('database in: archive → PostgreSQL', rows, () => cli(build, restoreArgs, postgresEnv(pgData, pgName)));
+    await measure('database in: archive → PostgreSQL', rows, () => cli(build, restoreArgs, postgresEnv(pgData, pgName)),
+      { loaded: () => pgRowCount(pgName) });
     const pgArchive = join(root, 'postgres.tar.gz');
     await measure('database out: PostgreSQL → archive', rows, () =>
-      cli(build, ['backup', 'create', '--no-files', '--output', pgArchive], postgresEnv(pgData, pgName)), pgArchive);
+      cli(build, ['backup', 'create', '--no-files', '--output', pgArchive], postgresEnv(pgData, pgName)), { archive: pgArchive });
   } finally {
     await dropDatabase(pgName);
   }
@@ -154,25 +203,25 @@ async function main() {
       const loadFile = join(root, 'aviary.load');
       writeFileSync(loadFile, `LOAD DATABASE\n  FROM sqlite://${source}\n  INTO ${target}\n` +
         'WITH include drop, create tables, create indexes, reset sequences\nCAST type numeric to boolean drop default\n;\n');
-      await measure('pgloader: SQLite → PostgreSQL', rows, () => runMeasured('pgloader', ['--quiet', loadFile]));
-      const loaded = await pgRowCount(loaderDb).catch(() => -1);
-      if (loaded !== rows) results[results.length - 1].note = `loaded ${loaded} of ${rows} rows`;
+      await measure('pgloader: SQLite → PostgreSQL', rows, () => runMeasured('pgloader', ['--quiet', loadFile]),
+        { loaded: () => pgRowCount(loaderDb).catch(() => -1), reference: true });
     } finally {
       await dropDatabase(loaderDb);
     }
   }
-  report(rows);
 }
 
-function report(rows: number) {
+function report(rows: number, reps: number) {
   const f = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(d));
   const loader = results.find((r) => r.work.startsWith('pgloader'));
-  const head = ['work', 'time s', 'rows/s', 'peak RSS MB', 'archive MiB', 'vs pgloader', 'note'];
-  const lines = results.map((r) => [r.work, f(r.seconds), String(Math.round(r.rows / r.seconds)), f(r.rssMb, 0), f(r.mib),
+  const head = ['work', 'time s', 'runs s', 'rows/s', 'peak RSS MB', 'archive MiB', 'vs pgloader', 'note'];
+  const range = (r: Result) => (r.runs.length > 1 ? `${f(Math.min(...r.runs))}–${f(Math.max(...r.runs))}` : '–');
+  const lines = results.map((r) => [r.work, f(r.seconds), range(r), String(Math.round(r.rows / r.seconds)), f(r.rssMb, 0), f(r.mib),
     loader && r !== loader && r.work.includes('→ PostgreSQL') ? `${f(r.seconds / loader.seconds, 2)}× its time` : '–', r.note ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\n${rows} rows, wall time of the whole command (start-up included)`);
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const runs = reps > 1 ? `median of ${reps} runs` : 'one run';
+  console.log(`\n${rows} rows, wall time of the whole command (start-up included), ${runs}; rows/s and the ratio from the median`);
   console.log([fmt(head), ...lines.map(fmt)].join('\n'));
   const resultsDir = join(benchTmpRoot(), 'aviary-bench-results');
   mkdirSync(resultsDir, { recursive: true });
