@@ -37,10 +37,11 @@ export async function withSqliteIndexesDeferred<T>(conn: SqliteConnection, table
 /**
  * The index builds: SQLite's sorter with two helper threads and a 2 MiB page cache (each sorts in
  * runs of about that much). A million login attempts' three indexes took 1.10–1.11 s so, against
- * 1.54–1.56 s with the load's 4 MiB and no helpers, and the process peaked no higher (53 MB against
- * 54 MB, the builds alone; 61 MB with helpers in 4 MiB). A 1.59M-row restore: 13.2–14.0 s and 184–188 MB peak, against
- * 13.5–14.3 s and 191–194 MB (six alternating runs each). With 4 MiB and helpers a restore had
- * peaked at 201–213 MB. The thread setting is put back afterwards, the cache by the caller.
+ * 1.54–1.56 s with the load's 4 MiB and no helpers, and the process peaked no higher (53 MB
+ * against 54 MB, the builds alone; 61 MB with the helpers in 4 MiB, and a restore so had peaked at
+ * 201–213 MB). A 1.59M-row restore: 13.2–14.0 s and 184–188 MB peak, against 13.5–14.3 s and
+ * 191–194 MB (six alternating runs each). The thread setting is put back afterwards, the cache by
+ * the caller.
  */
 async function buildIndexes(conn: SqliteConnection, statements: readonly string[]): Promise<void> {
   const [before] = await all(conn, 'pragma threads');
