@@ -20,10 +20,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { Database, OPEN_READONLY } from 'sqlite3';
 import { countsForScale, SYSTEM_SETTINGS_ROWS } from '../scripts/aviary-db/generate';
 import { parseRowCount } from '../scripts/seed-aviary-db';
+import { AVIARY_TABLE_NAMES } from '../src/domain/schema/aviary-schema';
 import { compileForBench } from './support/compile';
-import { Database, OPEN_READONLY } from 'sqlite3';
 import { benchTmpRoot, hasCommand, hasGnuTime, median, runMeasured } from './support/measure';
 
 const { values } = parseArgs({
@@ -44,7 +45,6 @@ const pg = {
 const failures: string[] = [];
 
 interface Result { work: string; seconds: number; runs: number[]; rows: number; rssMb?: number; mib?: number; note?: string }
-const TABLES = ['users', 'api_keys', 'user_sessions', 'user_folders_cache', 'documents', 'login_attempts', 'system_settings'];
 
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ ...pg, database: 'postgres' });
@@ -72,7 +72,7 @@ async function pgRowCount(database: string): Promise<number> {
   await client.connect();
   try {
     let total = 0;
-    for (const t of TABLES) total += Number((await client.query(`select count(*) as n from "${t}"`)).rows[0].n);
+    for (const t of AVIARY_TABLE_NAMES) total += Number((await client.query(`select count(*) as n from "${t}"`)).rows[0].n);
     return total;
   } finally {
     await client.end();
@@ -83,7 +83,7 @@ function sqliteRowCount(file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const db = new Database(file, OPEN_READONLY, (error) => {
       if (error) return reject(error);
-      db.get(`select ${TABLES.map((t) => `(select count(*) from "${t}")`).join(' + ')} as n`, (err: Error | null, row: { n: number }) => {
+      db.get(`select ${AVIARY_TABLE_NAMES.map((t) => `(select count(*) from "${t}")`).join(' + ')} as n`, (err: Error | null, row: { n: number }) => {
         db.close();
         if (err) reject(err);
         else resolve(Number(row.n));
