@@ -207,7 +207,10 @@ function adminPageFlow(flow: Flow) {
 
     it('creates a backup and shows its live progress until it reaches 100', async () => {
       await page.click(sel('backup-create'));
-      await page.waitForSelector(sel('backup-row'));
+      // A row that never comes should say what the page said instead.
+      await page.waitForSelector(sel('backup-row')).catch(async (error: Error) => {
+        throw new Error(`${error.message}; the page's error message: ${JSON.stringify(await text(page, sel('error-message')))}`);
+      });
       jobId = (await page.evaluate(`document.querySelector(${JSON.stringify(sel('backup-row'))}).dataset.jobId`)) as string;
       assert.match(jobId, /^[0-9a-f-]{36}$/);
       const progress = `${sel('backup-row', `[data-job-id="${jobId}"]`)} ${sel('backup-progress')}`;

@@ -1,6 +1,6 @@
 import { call } from './api';
 import { facts, formatBytes, formatTime, h, plural, replace, scroller, time } from './dom';
-import { announce, attempt, confirmAction, poll } from './feedback';
+import { announce, attempt, clearError, confirmAction, poll, showError } from './feedback';
 import type { View } from './main';
 
 interface BackupJob {
@@ -148,12 +148,27 @@ export function backupsView(): View {
   }
 
   // Every second while a backup is queued or running; every 15 s otherwise, so scheduled backups show up.
+  // A refresh that fails (the service busy or restarting) shows its error and is tried again in a
+  // few seconds: left to `poll`, one failed request stopped the list for good, and a queued backup
+  // never appeared.
+  let refreshFailed = false;
   async function refresh(): Promise<number | false> {
-    const [list, status] = await Promise.all([
-      call<{ jobs: BackupJob[] }>('GET', 'api/admin/backup-jobs'),
-      call<BackupStatus>('GET', 'api/admin/backup-status'),
-    ]);
+    let list: { jobs: BackupJob[] };
+    let status: BackupStatus;
+    try {
+      [list, status] = await Promise.all([
+        call<{ jobs: BackupJob[] }>('GET', 'api/admin/backup-jobs'),
+        call<BackupStatus>('GET', 'api/admin/backup-status'),
+      ]);
+    } catch (error) {
+      if (disposed || (error as { status?: number }).status === 401) throw error;
+      showError(error);
+      refreshFailed = true;
+      return 5000;
+    }
     if (disposed) return false;
+    if (refreshFailed) clearError();
+    refreshFailed = false;
     renderJobs(list.jobs);
     renderStatus(status);
     return list.jobs.some(active) ? 1000 : 15_000;
