@@ -56,9 +56,14 @@ describe('backup retention and schedules', () => {
     const later = { now: () => new Date(Date.now() + 8 * 86_400_000) };
     const before = (await db.jobs.list()).filter((j) => j.status === 'completed');
     const { deleted } = await new ApplyRetention(db.jobs, blobs, later, silentLogger, { keepCount: 2 }).execute();
-    // Every backup has expired, but the newest verified one is never deleted.
+    // Every backup has expired, but the newest verified one is never deleted. The service's own
+    // retention pass (BACKUP_RETENTION_COUNT, after each backup) may still be removing one of the
+    // older ones while this runs, so what this pass deleted is checked as a part of them, and the
+    // outcome as a whole: only the newest is left, job and archive.
     assert.ok(!deleted.includes(job.id));
-    assert.deepEqual(deleted.sort(), before.filter((j) => j.id !== job.id).map((j) => j.id).sort());
+    const older = before.filter((j) => j.id !== job.id).map((j) => j.id);
+    assert.ok(deleted.length > 0 && deleted.every((id) => older.includes(id)), `deleted ${JSON.stringify(deleted)} of ${JSON.stringify(older)}`);
+    assert.deepEqual((await db.jobs.list()).filter((j) => j.status === 'completed').map((j) => j.id), [job.id]);
     assert.deepEqual((await blobs.listPage('backups/')).items.map((i) => i.key), [job.file_path]);
   });
 
